@@ -187,7 +187,8 @@ public final class VerifyMathCommand implements Command {
         if (!field.isTextual() && !field.isNumber()) {
             throw new IllegalArgumentException("field \"" + name + "\" must be a string or a number");
         }
-        return field.asText();
+        // 1e-05 in JSON is the number 0.00001, not the text "1.0E-5"
+        return field.isNumber() ? field.decimalValue().stripTrailingZeros().toPlainString() : field.asText();
     }
 
     private static String firstLine(String message) {

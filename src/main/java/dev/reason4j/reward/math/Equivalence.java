@@ -39,7 +39,6 @@ final class Equivalence {
     private final double relativeTolerance;
     private final Duration casTimeout;
     private boolean timedOut;
-    private boolean usedCas;
 
     Equivalence(double relativeTolerance, Duration casTimeout) {
         this.relativeTolerance = relativeTolerance;
@@ -48,10 +47,6 @@ final class Equivalence {
 
     boolean timedOut() {
         return timedOut;
-    }
-
-    boolean usedCas() {
-        return usedCas;
     }
 
     boolean equivalent(MathExpr gold, MathExpr pred) {
@@ -102,6 +97,7 @@ final class Equivalence {
             case Answers a -> a.items();
             case Tuple t -> t.items();
             case SetOf s when anyList -> s.items();
+            case Union u when anyList -> u.parts();
             default -> List.of(expr);
         };
     }
@@ -354,8 +350,11 @@ final class Equivalence {
         if (difference == null) {
             return false;
         }
-        usedCas = true;
-        CasChecker.Outcome outcome = CasChecker.shared().isZero(difference, casTimeout);
+        CasChecker cas = CasChecker.shared();
+        if (cas == null) {
+            return false;
+        }
+        CasChecker.Outcome outcome = cas.isZero(difference, casTimeout);
         if (outcome == CasChecker.Outcome.TIMEOUT) {
             timedOut = true;
         }

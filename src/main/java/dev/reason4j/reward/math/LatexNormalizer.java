@@ -1,5 +1,6 @@
 package dev.reason4j.reward.math;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +19,7 @@ final class LatexNormalizer {
             Map.entry("−", "-"), Map.entry("–", "-"), Map.entry("×", "\\times "), Map.entry("·", "\\cdot "),
             Map.entry("÷", "\\div "), Map.entry("≤", "\\le "), Map.entry("≥", "\\ge "), Map.entry("≠", "\\ne "),
             Map.entry("π", "\\pi "), Map.entry("√", "\\sqrt "), Map.entry("∞", "\\infty "), Map.entry("±", "\\pm "),
-            Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "),
+            Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "), Map.entry("²", "^2"), Map.entry("³", "^3"),
             Map.entry("€", ""), Map.entry("£", ""), Map.entry("¥", ""), Map.entry("\u00a0", " "));
 
     /** Wrappers whose content is kept as plain text (units among them are dropped). */
@@ -101,7 +102,7 @@ final class LatexNormalizer {
             String content = text.substring(matcher.end(), close).strip();
             out.append(text, position, matcher.start());
             String word = content.toLowerCase(Locale.ROOT).replaceAll("[.\\s]+", " ").strip();
-            boolean unit = word.isEmpty() || UNITS.contains(word) || UNITS.containsAll(Set.of(word.split(" ")));
+            boolean unit = word.isEmpty() || UNITS.contains(word) || UNITS.containsAll(List.of(word.split(" ")));
             out.append(unit ? " " : " " + content + " ");
             position = close + 1;
             // a unit's exponent: \text{cm}^2

@@ -448,7 +448,30 @@ final class LatexParser {
                 position++;
             }
         }
-        return new Num(Rational.parseDecimal(text.substring(start, position)), decimal);
+        Rational value = Rational.parseDecimal(text.substring(start, position));
+        // scientific notation 1.5e-5 (an 'e' followed by digits; "2e" alone is 2 times e)
+        int exponentEnd = scientificExponentEnd(position);
+        if (exponentEnd > 0) {
+            int exponent = Integer.parseInt(text.substring(position + 1, exponentEnd).replace("+", ""));
+            position = exponentEnd;
+            return new Num(value.multiply(Rational.of(10).pow(exponent)), true);
+        }
+        return new Num(value, decimal);
+    }
+
+    private int scientificExponentEnd(int at) {
+        if (at >= text.length() || (text.charAt(at) != 'e' && text.charAt(at) != 'E')) {
+            return -1;
+        }
+        int i = at + 1;
+        if (i < text.length() && (text.charAt(i) == '-' || text.charAt(i) == '+')) {
+            i++;
+        }
+        int digits = i;
+        while (i < text.length() && Character.isDigit(text.charAt(i)) && i - digits < 4) {
+            i++;
+        }
+        return i > digits && !isLetterAt(i) && !(i < text.length() && Character.isDigit(text.charAt(i))) ? i : -1;
     }
 
     /** After {@code (} or {@code [}: a group, a tuple, or an interval (the closing bracket decides). */
