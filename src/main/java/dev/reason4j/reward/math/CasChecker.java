@@ -63,7 +63,8 @@ final class CasChecker {
                         shared = checker;
                     } catch (RuntimeException | LinkageError e) {
                         failed = true;
-                        System.err.println("reason4j: the CAS (Symja) failed to start; symbolic checks will fail: " + e);
+                        System.err.println("reason4j: the CAS (Symja) failed to start; symbolic checks will fail: "
+                                + e);
                         checker = null;
                     }
                 }

@@ -33,6 +33,8 @@ final class Equivalence {
     /** Random points at which expressions with variables are compared, and how many must be defined. */
     private static final int POINTS = 8;
     private static final int MIN_DEFINED_POINTS = 3;
+    /** Fixed, so a verdict never changes between runs. */
+    private static final long SEED = 0x5eed;
     /** Relative agreement required of values that are exact in principle: double rounding only. */
     private static final double EXACT_TOLERANCE = 1e-10;
 
@@ -154,7 +156,8 @@ final class Equivalence {
         Interval other = switch (pred) {
             case Interval i -> i;
             // (a, b) written as a pair is the open interval
-            case Tuple(List<MathExpr> items) when items.size() == 2 -> new Interval(items.get(0), items.get(1), false, false);
+            case Tuple(List<MathExpr> items) when items.size() == 2 ->
+                    new Interval(items.get(0), items.get(1), false, false);
             case Relation r -> asInterval(r);
             default -> null;
         };
@@ -169,7 +172,8 @@ final class Equivalence {
         List<String> operators = relation.operators();
         MathExpr infinity = new Const("inf");
         MathExpr minusInfinity = new Neg(infinity);
-        if (operands.size() == 3 && operands.get(1) instanceof Sym && sameDirection(operators.get(0), operators.get(1))) {
+        if (operands.size() == 3 && operands.get(1) instanceof Sym
+                && sameDirection(operators.get(0), operators.get(1))) {
             boolean ascending = operators.get(0).startsWith("<");
             MathExpr low = ascending ? operands.get(0) : operands.get(2);
             MathExpr high = ascending ? operands.get(2) : operands.get(0);
@@ -293,14 +297,10 @@ final class Equivalence {
      * one of several random points is vanishingly unlikely (Schwartz-Zippel for polynomials).
      */
     private PointComparison compareAtRandomPoints(MathExpr a, MathExpr b, Set<String> variables, double tolerance) {
-        SplittableRandom random = new SplittableRandom(0x5eed);
+        SplittableRandom random = new SplittableRandom(SEED);
         int defined = 0;
         for (int point = 0; point < POINTS; point++) {
-            Map<String, Double> values = new HashMap<>();
-            for (String name : variables) {
-                double magnitude = 0.3 + 2.7 * random.nextDouble();
-                values.put(name, random.nextBoolean() ? magnitude : -magnitude);
-            }
+            Map<String, Double> values = randomPoint(random, variables);
             double x = Evaluator.approx(a, values);
             double y = Evaluator.approx(b, values);
             if (Double.isFinite(x) && Double.isFinite(y)) {
@@ -313,6 +313,16 @@ final class Equivalence {
         return defined >= MIN_DEFINED_POINTS ? PointComparison.EQUAL : PointComparison.UNDECIDED;
     }
 
+    /** Values in [0.3, 3] of random sign: away from 0 and 1, where different expressions often coincide. */
+    private static Map<String, Double> randomPoint(SplittableRandom random, Set<String> variables) {
+        Map<String, Double> values = new HashMap<>();
+        for (String name : variables) {
+            double magnitude = 0.3 + 2.7 * random.nextDouble();
+            values.put(name, random.nextBoolean() ? magnitude : -magnitude);
+        }
+        return values;
+    }
+
     /** {@code a = c * b} for a constant c != 0 at random points (equivalent equations written differently). */
     private boolean proportional(MathExpr a, MathExpr b) {
         Set<String> variables = new TreeSet<>(Evaluator.variables(a));
@@ -320,15 +330,11 @@ final class Equivalence {
         if (variables.isEmpty()) {
             return false;
         }
-        SplittableRandom random = new SplittableRandom(0x5eed);
+        SplittableRandom random = new SplittableRandom(SEED);
         Double ratio = null;
         int defined = 0;
         for (int point = 0; point < POINTS; point++) {
-            Map<String, Double> values = new HashMap<>();
-            for (String name : variables) {
-                double magnitude = 0.3 + 2.7 * random.nextDouble();
-                values.put(name, random.nextBoolean() ? magnitude : -magnitude);
-            }
+            Map<String, Double> values = randomPoint(random, variables);
             double x = Evaluator.approx(a, values);
             double y = Evaluator.approx(b, values);
             if (!Double.isFinite(x) || !Double.isFinite(y) || Math.abs(y) < 1e-9) {

@@ -260,7 +260,8 @@ final class Evaluator {
         double y = f.args().size() > 1 ? approx(f.args().get(1), variables) : Double.NaN;
         return switch (f.name()) {
             case "sqrt" -> Math.sqrt(x);
-            case "root" -> y < 0 && x == Math.rint(x) && ((long) x) % 2 == 1 ? -Math.pow(-y, 1 / x) : Math.pow(y, 1 / x);
+            case "root" -> y < 0 && x == Math.rint(x) && ((long) x) % 2 == 1
+                    ? -Math.pow(-y, 1 / x) : Math.pow(y, 1 / x);
             case "sin" -> Math.sin(x);
             case "cos" -> Math.cos(x);
             case "tan" -> Math.tan(x);

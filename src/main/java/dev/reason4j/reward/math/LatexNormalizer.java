@@ -19,12 +19,14 @@ final class LatexNormalizer {
             Map.entry("−", "-"), Map.entry("–", "-"), Map.entry("×", "\\times "), Map.entry("·", "\\cdot "),
             Map.entry("÷", "\\div "), Map.entry("≤", "\\le "), Map.entry("≥", "\\ge "), Map.entry("≠", "\\ne "),
             Map.entry("π", "\\pi "), Map.entry("√", "\\sqrt "), Map.entry("∞", "\\infty "), Map.entry("±", "\\pm "),
-            Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "), Map.entry("²", "^2"), Map.entry("³", "^3"),
+            Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "),
+            Map.entry("²", "^2"), Map.entry("³", "^3"),
             Map.entry("€", ""), Map.entry("£", ""), Map.entry("¥", ""), Map.entry("\u00a0", " "));
 
     /** Wrappers whose content is kept as plain text (units among them are dropped). */
     private static final Pattern TEXT_WRAPPER = Pattern.compile(
-            "\\\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox|operatorname)\\s*\\{");
+            "\\\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox"
+                    + "|operatorname)\\s*\\{");
 
     /** Commands that only change spacing or size. */
     private static final Pattern SPACING = Pattern.compile(
@@ -32,7 +34,8 @@ final class LatexNormalizer {
                     + "|\\\\displaystyle|\\\\textstyle|\\\\scriptstyle|\\\\limits|\\\\nolimits|\\\\hspace\\*?\\{[^}]*}"
                     + "|(?<!\\\\)\\\\[!,;:> ]|\\\\quad|\\\\qquad|~");
 
-    private static final Pattern DEGREES = Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*}|\\^\\s*\\\\circ|\\\\circ|\\\\degree");
+    private static final Pattern DEGREES = Pattern.compile(
+            "\\^\\s*\\{\\s*\\\\circ\\s*}|\\^\\s*\\\\circ|\\\\circ|\\\\degree");
 
     /** Unit and currency words; dropped after a number or when they are all a {@code \text{}} holds. */
     static final Set<String> UNITS = Set.of(
@@ -49,7 +52,8 @@ final class LatexNormalizer {
     static {
         String alternatives = String.join("|", UNITS.stream().filter(unit -> unit.length() > 1)
                 .sorted((a, b) -> b.length() - a.length()).toList());
-        UNIT_AFTER_NUMBER = Pattern.compile("(\\d|\\})\\s*(?:(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*)+$",
+        UNIT_AFTER_NUMBER = Pattern.compile(
+                "(\\d|\\})\\s*(?:(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*)+$",
                 Pattern.CASE_INSENSITIVE);
     }
 
@@ -89,7 +93,7 @@ final class LatexNormalizer {
         return text.replaceAll("\\s+", " ").strip();
     }
 
-    /** {@code \text{ cm}} vanishes, {@code \text{(A)}} becomes {@code (A)}, {@code \text{ and }} becomes {@code and}. */
+    /** {@code \text{ cm}} vanishes; {@code \text{(A)}} becomes {@code (A)} and {@code \text{ and }} {@code and}. */
     private static String unwrapText(String text) {
         Matcher matcher = TEXT_WRAPPER.matcher(text);
         StringBuilder out = new StringBuilder();

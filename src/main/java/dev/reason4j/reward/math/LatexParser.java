@@ -691,13 +691,13 @@ final class LatexParser {
 
     /** {@code \begin{pmatrix} a & b \\ c & d \end{pmatrix}} (also bmatrix, matrix, array). */
     private MathExpr parseEnvironment() {
-        String environment = subscriptTextBraced();
+        String environment = bracedText();
         if (!environment.endsWith("matrix") && !environment.equals("array")) {
             throw new ParseException("unsupported environment " + environment);
         }
         skipSpaces();
         if (environment.equals("array") && peek() == '{') {
-            subscriptTextBraced();
+            bracedText();
         }
         List<List<MathExpr>> rows = new ArrayList<>();
         List<MathExpr> row = new ArrayList<>();
@@ -705,7 +705,7 @@ final class LatexParser {
             skipSpaces();
             if (text.startsWith("\\end", position)) {
                 position += 4;
-                subscriptTextBraced();
+                bracedText();
                 break;
             }
             row.add(parseSum());
@@ -729,7 +729,7 @@ final class LatexParser {
         return new Matrix(List.copyOf(rows));
     }
 
-    private String subscriptTextBraced() {
+    private String bracedText() {
         skipSpaces();
         if (peek() != '{') {
             throw new ParseException("expected '{' at " + position);

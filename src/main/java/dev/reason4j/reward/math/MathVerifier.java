@@ -60,7 +60,7 @@ public final class MathVerifier {
     }
 
     /**
-     * @param gold     the reference answer, bare ({@code 42}, {@code \frac{1}{2}}) or with {@code \boxed{}} / {@code ####}
+     * @param gold     the reference answer: bare ({@code 42}, {@code \frac{1}{2}}), boxed, or after {@code ####}
      * @param response the model's output (or a bare answer)
      */
     public MathVerdict verify(String gold, String response) {
