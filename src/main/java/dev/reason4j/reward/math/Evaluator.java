@@ -317,6 +317,24 @@ final class Evaluator {
         };
     }
 
+    /**
+     * True when a variable is raised to a numeric power above {@code limit}: such values under- or overflow doubles
+     * at most sample points ({@code x^{1000}} reads as 0 for |x| < 0.5), so sampling cannot be trusted with them.
+     */
+    static boolean hasSteepPower(MathExpr expr, double limit) {
+        return switch (expr) {
+            case Pow p -> (!variables(p.base()).isEmpty() && variables(p.exponent()).isEmpty()
+                    && !(Math.abs(approx(p.exponent(), Map.of())) <= limit))
+                    || hasSteepPower(p.base(), limit) || hasSteepPower(p.exponent(), limit);
+            case Neg n -> hasSteepPower(n.operand(), limit);
+            case Add a -> a.terms().stream().anyMatch(term -> hasSteepPower(term, limit));
+            case Mul m -> m.factors().stream().anyMatch(factor -> hasSteepPower(factor, limit));
+            case Div d -> hasSteepPower(d.numerator(), limit) || hasSteepPower(d.denominator(), limit);
+            case Func f -> f.args().stream().anyMatch(arg -> hasSteepPower(arg, limit));
+            default -> false;
+        };
+    }
+
     /** The free variables, sorted. */
     static Set<String> variables(MathExpr expr) {
         Set<String> names = new TreeSet<>();

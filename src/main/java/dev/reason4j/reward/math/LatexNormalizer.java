@@ -32,7 +32,7 @@ final class LatexNormalizer {
     private static final Pattern SPACING = Pattern.compile(
             "\\\\left\\.|\\\\right\\.|\\\\left(?![a-zA-Z])|\\\\right(?![a-zA-Z])|\\\\[bB]ig{1,2}[lr]?(?![a-zA-Z])"
                     + "|\\\\displaystyle|\\\\textstyle|\\\\scriptstyle|\\\\limits|\\\\nolimits|\\\\hspace\\*?\\{[^}]*}"
-                    + "|(?<!\\\\)\\\\[!,;:> ]|\\\\quad|\\\\qquad|~");
+                    + "|(?<!\\\\)\\\\[,;:> ]|\\\\quad|\\\\qquad|~");
 
     private static final Pattern DEGREES = Pattern.compile(
             "\\^\\s*\\{\\s*\\\\circ\\s*}|\\^\\s*\\\\circ|\\\\circ|\\\\degree");
@@ -70,6 +70,8 @@ final class LatexNormalizer {
             }
         }
         text = unwrapText(text);
+        // \! is a negative thin space, as in 32,\!348: it separates nothing
+        text = text.replace("\\!", "");
         text = SPACING.matcher(text).replaceAll(" ");
         text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
                 .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
