@@ -45,6 +45,7 @@ final class Equivalence {
     private final double relativeTolerance;
     private final Duration casTimeout;
     private boolean timedOut;
+    private long casDeadline;
 
     Equivalence(double relativeTolerance, Duration casTimeout) {
         this.relativeTolerance = relativeTolerance;
@@ -368,7 +369,16 @@ final class Equivalence {
         if (cas == null) {
             return false;
         }
-        CasChecker.Outcome outcome = cas.isZero(difference, casTimeout);
+        // one budget for the whole check, however many items need the CAS (the clock starts once Symja is up)
+        long now = System.nanoTime();
+        if (casDeadline == 0) {
+            casDeadline = now + casTimeout.toNanos();
+        }
+        if (now >= casDeadline) {
+            timedOut = true;
+            return false;
+        }
+        CasChecker.Outcome outcome = cas.isZero(difference, Duration.ofNanos(casDeadline - now));
         if (outcome == CasChecker.Outcome.TIMEOUT) {
             timedOut = true;
         }
