@@ -79,6 +79,31 @@ public final class Tokenizer {
         }
     }
 
+    /** A tokenizer from an in-memory {@code tokenizer.json} tree. */
+    public static Tokenizer fromJson(JsonNode tokenizerJson, TokenizerConfig config) {
+        return new Tokenizer(tokenizerJson, config);
+    }
+
+    /** The pieces BPE encodes one by one (byte-level strings for byte-level tokenizers); added tokens left out. */
+    List<String> preTokenize(String text) {
+        List<String> pieces = new ArrayList<>();
+        rawAddedTokens.split(text, segment -> {
+            if (segment.tokenId() >= 0) {
+                return;
+            }
+            String normalized = normalizer.normalize(text.substring(segment.start(), segment.end()));
+            normalizedAddedTokens.split(normalized, part -> {
+                if (part.tokenId() < 0 && part.end() > part.start()) {
+                    String partText = normalized.substring(part.start(), part.end());
+                    for (PreTokenizer.Piece piece : preTokenizer.apply(List.of(new PreTokenizer.Piece(partText, 0, partText.length())))) {
+                        pieces.add(piece.text());
+                    }
+                }
+            });
+        });
+        return pieces;
+    }
+
     private static boolean parseDecoder(JsonNode json) {
         if (json == null || json.isNull()) {
             return false;
