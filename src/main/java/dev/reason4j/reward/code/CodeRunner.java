@@ -197,7 +197,10 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         byte[] stdin = test instanceof TestCase.Stdio stdio ? stdio.stdin().getBytes(StandardCharsets.UTF_8) : new byte[0];
         Sandbox.Result result = sandbox.execute(new Sandbox.Request(directory, false, command, stdin, limits,
                 addressSpaceBytes));
-        return new TestOutcome(classify(result, test), tail(result.stderr()), result.wallMillis());
+        TestStatus status = classify(result, test);
+        String detail = status == TestStatus.WRONG_ANSWER && test instanceof TestCase.Stdio
+                ? "stdout: " + tail(result.stdout()) : tail(result.stderr());
+        return new TestOutcome(status, detail, result.wallMillis());
     }
 
     /** The status of one run; see the README for the rules. */
