@@ -87,7 +87,7 @@ public final class RlTrainer {
         this.estimator = AdvantageEstimators.get(estimatorName);
         this.advantageConfig = AdvantageConfig.DEFAULT.withGamma(algorithm.getDouble("gamma"))
                 .withLambda(algorithm.getDouble("lam"))
-                .withNormAdvByStd(algorithm.getBool("norm_adv_by_std_in_grpo"));
+                .withNormAdvByStd(algorithm.getBoolean("norm_adv_by_std_in_grpo"));
         this.policyLoss = PolicyLosses.get(actor.getString("policy_loss"));
         this.policyLossConfig = PolicyLossConfig.DEFAULT
                 .withClipRange(actor.getDouble("clip_ratio_low"), actor.getDouble("clip_ratio_high"))
@@ -97,10 +97,10 @@ public final class RlTrainer {
         this.miniBatchPrompts = actor.getInt("ppo_mini_batch_size");
         this.microBatchSize = actor.getInt("ppo_micro_batch_size");
         this.entropyCoeff = actor.getDouble("entropy_coeff");
-        this.useKlLoss = actor.getBool("use_kl_loss");
+        this.useKlLoss = actor.getBoolean("use_kl_loss");
         this.klLossCoef = actor.getDouble("kl_loss_coef");
         this.klLossEstimator = KlEstimators.get(actor.getString("kl_loss_type"));
-        this.useKlInReward = algorithm.getBool("use_kl_in_reward");
+        this.useKlInReward = algorithm.getBoolean("use_kl_in_reward");
         this.klRewardEstimator = KlEstimators.get(algorithm.getString("kl_penalty"));
         Config klCtrl = algorithm.section("kl_ctrl");
         this.klController = klCtrl.getString("type").equals("adaptive")
@@ -108,7 +108,7 @@ public final class RlTrainer {
                         klCtrl.getInt("horizon"))
                 : new FixedKlController(klCtrl.getDouble("kl_coef"));
         this.promptsPerStep = config.getInt("data.train_batch_size");
-        this.dynamicSampling = config.getBool("dynamic_sampling.enable");
+        this.dynamicSampling = config.getBoolean("dynamic_sampling.enable");
         this.maxGenBatches = config.getInt("dynamic_sampling.max_num_gen_batches");
 
         Config rollout = config.section("rollout");
