@@ -1,5 +1,6 @@
 package dev.reason4j.model;
 
+import dev.reason4j.safetensors.DType;
 import dev.reason4j.tensor.Blas;
 import dev.reason4j.tensor.Parallel;
 
@@ -56,16 +57,17 @@ final class Weight {
             return data;
         }
         float[] values = new float[bf16.length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = Bf16.toFloat(bf16[i]);
-        }
+        widen(bf16, 0, values, 0, values.length);
         return values;
     }
 
     /** Holds the values in bf16 from now on (round to nearest even), dropping the float32 copy. */
     void convertToBf16() {
         if (bf16 == null) {
-            bf16 = Bf16.fromFloats(data);
+            bf16 = new short[data.length];
+            for (int i = 0; i < data.length; i++) {
+                bf16[i] = DType.toBfloat16(data[i]);
+            }
             data = null;
         }
     }
@@ -105,7 +107,7 @@ final class Weight {
                 scratch = new float[BF16_TILE_ROWS * cols];
                 TILE.set(scratch);
             }
-            Bf16.toFloats(bf16, row0 * cols, scratch, 0, tileRows * cols);
+            widen(bf16, row0 * cols, scratch, 0, tileRows * cols);
             Blas.sgemm(false, true, n, tileRows, cols, 1f, x, xOff, cols, scratch, 0, cols,
                     beta, out, outOff + row0, rows);
         });
@@ -120,6 +122,13 @@ final class Weight {
     /** dW[rows, cols] += dy[n, rows]ᵀ · x[n, cols] (backward of a linear layer to its weight). */
     void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, int n) {
         Blas.sgemm(true, false, rows(), cols(), n, 1f, dy, dyOff, rows(), x, xOff, cols(), 1f, grad(), 0, cols());
+    }
+
+    /** bf16 bits → float32 (exact: bf16 is the upper half of a float32). */
+    static void widen(short[] bits, int bitsOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Float.intBitsToFloat((bits[bitsOff + i] & 0xFFFF) << 16);
+        }
     }
 
     void requireFloat32() {

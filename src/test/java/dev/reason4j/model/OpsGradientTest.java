@@ -1,5 +1,6 @@
 package dev.reason4j.model;
 
+import dev.reason4j.tensor.VectorOps;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -73,7 +74,7 @@ class OpsGradientTest {
         double[] w = randomDoubles(n, 1.0);
         double[] r = randomDoubles(n, 1.0);
         float[] y = new float[n];
-        float rstd = Ops.rmsNorm(toFloat(x), 0, toFloat(w), 0, eps, y, 0, n);
+        float rstd = VectorOps.rmsNorm(toFloat(x), 0, toFloat(w), 0, eps, y, 0, n);
         double[] expected = rmsNormReference(x, w, eps);
         for (int i = 0; i < n; i++) {
             assertEquals(expected[i], y[i], 1e-5, "y[" + i + "]");
@@ -138,7 +139,7 @@ class OpsGradientTest {
         double[] up = randomDoubles(n, 1.0);
         double[] r = randomDoubles(n, 1.0);
         float[] act = new float[n];
-        Ops.swiglu(toFloat(gate), toFloat(up), act, 0, n);
+        VectorOps.swiglu(toFloat(gate), 0, toFloat(up), 0, act, 0, n);
         double[] expected = swigluReference(gate, up);
         for (int i = 0; i < n; i++) {
             assertEquals(expected[i], act[i], 1e-6);

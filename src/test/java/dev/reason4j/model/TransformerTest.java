@@ -157,7 +157,8 @@ class TransformerTest {
         ForwardResult together = model.forward(sequences, ForwardOptions.inference());
         for (int b = 0; b < sequences.size(); b++) {
             ForwardResult alone = model.forward(List.of(sequences.get(b)), ForwardOptions.inference());
-            assertArrayEquals(alone.logProbs[0], together.logProbs[b], 1e-6f);
+            // Up to float rounding: the matrix products' blocking depends on the number of rows.
+            assertArrayEquals(alone.logProbs[0], together.logProbs[b], 1e-5f);
         }
     }
 

@@ -67,7 +67,8 @@ class GeneratorTest {
         }
         for (int i = 0; i < 2; i++) {
             assertArrayEquals(all.get(i).tokens(), otherBatch.get(i).tokens());
-            assertArrayEquals(all.get(i).logProbs(), otherBatch.get(i).logProbs());
+            // Equal up to float rounding: the matrix products' blocking depends on how many rows are in the batch.
+            assertArrayEquals(all.get(i).logProbs(), otherBatch.get(i).logProbs(), 1e-5f);
         }
         List<Completion> otherSeed = new Generator(model).generate(PROMPTS, params.withSeed(100));
         boolean differs = false;
