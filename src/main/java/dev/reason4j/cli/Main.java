@@ -10,7 +10,9 @@ public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
             new ConfigCommand(),
-            new BenchCommand()
+            new BenchCommand(),
+            new GenerateCommand(),
+            new InitModelCommand()
     );
 
     public static void main(String[] argv) {

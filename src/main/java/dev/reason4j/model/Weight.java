@@ -4,6 +4,13 @@ import dev.reason4j.safetensors.DType;
 import dev.reason4j.tensor.Blas;
 import dev.reason4j.tensor.Parallel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -87,6 +94,29 @@ final class Weight {
     // ------------------------------------------------------------------------------------------------ products
 
     private static final int BF16_TILE_ROWS = 64;
+    /** Up to this many rows, bf16 products widen weights in registers instead of tiles + sgemm. */
+    private static final int BF16_DIRECT_ROWS = 4;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    /** Σ x[i]·w[i] with w in bf16: lanes widen short → int, shift into the upper half, reinterpret as float. */
+    static float dotBf16(float[] x, int xOff, short[] w, int wOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector weights = ((IntVector) ShortVector.fromArray(S, w, wOff + i)
+                    .convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = FloatVector.fromArray(F, x, xOff + i).fma(weights, acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += x[xOff + i] * Float.intBitsToFloat((w[wOff + i] & 0xFFFF) << 16);
+        }
+        return sum;
+    }
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[0]);
 
     /** out[n, rows] = x[n, cols] · Wᵀ (+ beta·out): a linear layer without bias. */
@@ -95,6 +125,20 @@ final class Weight {
         int cols = cols();
         if (data != null) {
             Blas.sgemm(false, true, n, rows, cols, 1f, x, xOff, cols, data, 0, cols, beta, out, outOff, rows);
+            return;
+        }
+        if (n <= BF16_DIRECT_ROWS) {
+            // Decoding: memory-bound, so read each bf16 weight once and widen it in registers.
+            int blocks = (rows + BF16_TILE_ROWS - 1) / BF16_TILE_ROWS;
+            Parallel.forRange(0, blocks, block -> {
+                for (int o = block * BF16_TILE_ROWS, end = Math.min(rows, o + BF16_TILE_ROWS); o < end; o++) {
+                    for (int r = 0; r < n; r++) {
+                        int outIndex = outOff + r * rows + o;
+                        float dot = dotBf16(x, xOff + r * cols, bf16, o * cols, cols);
+                        out[outIndex] = beta == 0f ? dot : dot + beta * out[outIndex];
+                    }
+                }
+            });
             return;
         }
         // bf16: widen a tile of rows to float32, multiply, next tile. Tiles are independent (disjoint out columns).
