@@ -67,7 +67,8 @@ public final class RlTrainer {
     private final KlEstimator klLossEstimator;
     private final boolean useKlInReward;
     private final KlEstimator klRewardEstimator;
-    private final KlController klController;
+    private final Config klControllerSettings;
+    private KlController klController;
     private final double cliprangeValue;
     private final LossAggregation criticAggregation;
     private final boolean dynamicSampling;
@@ -103,10 +104,8 @@ public final class RlTrainer {
         this.useKlInReward = algorithm.getBoolean("use_kl_in_reward");
         this.klRewardEstimator = KlEstimators.get(algorithm.getString("kl_penalty"));
         Config klCtrl = algorithm.section("kl_ctrl");
-        this.klController = klCtrl.getString("type").equals("adaptive")
-                ? new AdaptiveKlController(klCtrl.getDouble("kl_coef"), klCtrl.getDouble("target_kl"),
-                        klCtrl.getInt("horizon"))
-                : new FixedKlController(klCtrl.getDouble("kl_coef"));
+        this.klControllerSettings = klCtrl;
+        this.klController = klController(klCtrl.getDouble("kl_coef"));
         this.promptsPerStep = config.getInt("data.train_batch_size");
         this.dynamicSampling = config.getBoolean("dynamic_sampling.enable");
         this.maxGenBatches = config.getInt("dynamic_sampling.max_num_gen_batches");
@@ -137,6 +136,18 @@ public final class RlTrainer {
             this.cliprangeValue = 0;
             this.criticAggregation = LossAggregation.TOKEN_MEAN;
         }
+    }
+
+    private KlController klController(double coefficient) {
+        return klControllerSettings.getString("type").equals("adaptive")
+                ? new AdaptiveKlController(coefficient, klControllerSettings.getDouble("target_kl"),
+                        klControllerSettings.getInt("horizon"))
+                : new FixedKlController(coefficient);
+    }
+
+    /** Continues with the KL coefficient a checkpoint saved (the adaptive controller's state). */
+    public void restoreKlCoefficient(double coefficient) {
+        klController = klController(coefficient);
     }
 
     private static int[] stopTokens(RolloutWorker worker) {
