@@ -223,6 +223,9 @@ class EdgeCaseTest {
         adaptive.update(3.0, 256); // error −0.5 clipped to −0.2
         assertEquals(0.1 * (1 + 0.2 * 256 / 10000.0) * (1 - 0.2 * 256 / 10000.0), adaptive.value(), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 6.0, 0));
+        assertEquals(0.001, KlController.create("fixed", 0.001, 0, 0).value(), 0);
+        assertTrue(KlController.create("adaptive", 0.001, 0.1, 10000) instanceof AdaptiveKlController);
+        assertThrows(IllegalArgumentException.class, () -> KlController.create("linear", 0.001, 0.1, 1));
     }
 
     @Test
