@@ -289,7 +289,7 @@ public final class RlTrainer {
                             rows), logProbs, tensors.rows(advantages, rows), mask, policyLossConfig));
                     double[][] gradLogProbs = scaled(pg.gradLogProbs(), scale);
                     EntropyLoss.Result<double[][]> entropyLoss = EntropyLoss.fromEntropies(entropy, mask,
-                            policyLossConfig.lossAggMode(), null);
+                            policyLossConfig.lossAggMode(), null, null);
                     double[][] gradEntropy = scaled(entropyLoss.grad(), -entropyCoeff * scale);
                     accumulator.add("actor/pg_loss", pg.loss(), scale);
                     accumulator.add("actor/entropy", entropyLoss.loss(), scale);
@@ -298,7 +298,7 @@ public final class RlTrainer {
                     }
                     if (useKlLoss) {
                         KlPenalty.KlLoss kl = KlPenalty.loss(klLossEstimator, logProbs, tensors.rows(refLogProbs,
-                                rows), mask, policyLossConfig.lossAggMode(), null);
+                                rows), mask, policyLossConfig.lossAggMode(), null, null);
                         addScaled(gradLogProbs, kl.gradLogProbs(), klLossCoef * scale);
                         accumulator.add("actor/kl_loss", kl.loss(), scale);
                     }
@@ -333,7 +333,7 @@ public final class RlTrainer {
                 double[][] vpreds = tensors.sliceResponses(rows, forward.values);
                 ValueLoss.Result loss = ValueLoss.compute(vpreds, tensors.rows(returns, rows),
                         tensors.rows(oldValues, rows), tensors.rows(tensors.responseMask, rows), cliprangeValue,
-                        criticAggregation, null);
+                        criticAggregation, null, null);
                 accumulator.add("critic/vf_loss", loss.loss(), scale);
                 accumulator.add("critic/vf_clipfrac", loss.clipfrac(), scale);
                 critic.backward(forward, null, null,
