@@ -10,6 +10,8 @@ public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
             new DemoCommand(),
+            new TrainCommand(),
+            new EvalCommand(),
             new ConfigCommand(),
             new BenchCommand()
     );

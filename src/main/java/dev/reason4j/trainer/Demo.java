@@ -9,7 +9,6 @@ import dev.reason4j.env.Split;
 import dev.reason4j.env.Task;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.reward.AsyncRewardScorer;
-import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.BpeTrainer;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -66,7 +65,7 @@ public final class Demo {
              MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
             RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
             List<Example> heldOut = Setup.heldOut(config, task);
-            Evaluator evaluator = evaluator(worker);
+            Evaluator evaluator = Setup.evaluator(config, worker);
 
             // 3. SFT on worked solutions.
             sft(policy, task, tokenizer, formatter, log);
@@ -104,15 +103,6 @@ public final class Demo {
                     summary.get("improvement_points").asDouble(), summary.get("wall_seconds").asDouble());
             return summary;
         }
-    }
-
-    private Evaluator evaluator(RolloutWorker worker) {
-        Config eval = config.section("trainer.eval");
-        SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
-                (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
-                worker.tokenizer().eosTokenId().stream().toArray());
-        List<Integer> ks = eval.getList("k").stream().map(k -> ((Number) k).intValue()).toList();
-        return new Evaluator(worker, sampling, ks);
     }
 
     private void sft(Transformer policy, Task task, Tokenizer tokenizer, PromptFormatter formatter, MetricsLog log) {
