@@ -13,7 +13,9 @@ public final class Main {
             new TrainCommand(),
             new EvalCommand(),
             new ConfigCommand(),
-            new BenchCommand()
+            new BenchCommand(),
+            new GenerateCommand(),
+            new InitModelCommand()
     );
 
     public static void main(String[] argv) {

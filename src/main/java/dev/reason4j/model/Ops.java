@@ -1,5 +1,6 @@
 package dev.reason4j.model;
 
+import dev.reason4j.tensor.VectorOps;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,67 +15,7 @@ public final class Ops {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    // ------------------------------------------------------------------------------------------------ basics
-
-    /** Σ a[i]·b[i] over n elements. */
-    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
-
-    /** y += alpha·x over n elements. */
-    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        FloatVector va = FloatVector.broadcast(F, alpha);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i))
-                    .intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
-    }
-
-    /** y += x over n elements. */
-    public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += x[xOff + i];
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ RMSNorm
-
-    /**
-     * HF RMSNorm of one row: out = x · rsqrt(mean(x²) + eps) · weight, in float32. Returns rstd = rsqrt(mean+eps),
-     * which the backward needs.
-     */
-    public static float rmsNorm(float[] x, int xOff, float[] weight, int wOff, float eps, float[] out, int outOff,
-                                int n) {
-        float meanSquare = dot(x, xOff, x, xOff, n) / n;
-        float rstd = (float) (1.0 / Math.sqrt(meanSquare + eps));
-        FloatVector vr = FloatVector.broadcast(F, rstd);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).mul(vr).mul(FloatVector.fromArray(F, weight, wOff + i))
-                    .intoArray(out, outOff + i);
-        }
-        for (; i < n; i++) {
-            out[outOff + i] = x[xOff + i] * rstd * weight[wOff + i];
-        }
-        return rstd;
-    }
 
     /**
      * RMSNorm backward for one row: dx += rstd·w·dy − x·rstd³·(Σ dy·w·x)/n. The weight gradient
@@ -128,14 +69,6 @@ public final class Ops {
 
     // ------------------------------------------------------------------------------------------------ SwiGLU
 
-    /** act = silu(gate) · up, with silu(g) = g·σ(g). */
-    public static void swiglu(float[] gate, float[] up, float[] act, int off, int n) {
-        for (int i = off, end = off + n; i < end; i++) {
-            float g = gate[i];
-            act[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
-    }
-
     /** dGate = dAct·up·σ(g)(1 + g(1−σ(g))), dUp = dAct·silu(g). */
     public static void swigluBackward(float[] dAct, float[] gate, float[] up, float[] dGate, float[] dUp, int off,
                                       int n) {
@@ -161,7 +94,7 @@ public final class Ops {
                                   float[] out, int outOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < length; j++) {
-            float s = dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+            float s = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }
@@ -174,7 +107,7 @@ public final class Ops {
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
         float inverseSum = 1f / sum;
         for (int j = 0; j < length; j++) {
-            axpy(scores[j] * inverseSum, values, (kvRow0 + j) * kvStride + kvCol, out, outOff, headDim);
+            VectorOps.axpy(scores[j] * inverseSum, values, (kvRow0 + j) * kvStride + kvCol, out, outOff, headDim);
         }
         return max + (float) Math.log(sum);
     }
@@ -187,15 +120,15 @@ public final class Ops {
                                          int kvCol, int length, int headDim, float scale, float lse,
                                          float[] out, int outOff, float[] dOut, int dOutOff,
                                          float[] dq, int dqOff, float[] dKeys, float[] dValues) {
-        float dOutDotOut = dot(dOut, dOutOff, out, outOff, headDim);
+        float dOutDotOut = VectorOps.dot(dOut, dOutOff, out, outOff, headDim);
         for (int j = 0; j < length; j++) {
             int kvOff = (kvRow0 + j) * kvStride + kvCol;
-            float p = (float) Math.exp(dot(q, qOff, keys, kvOff, headDim) * scale - lse);
-            float dp = dot(dOut, dOutOff, values, kvOff, headDim);
+            float p = (float) Math.exp(VectorOps.dot(q, qOff, keys, kvOff, headDim) * scale - lse);
+            float dp = VectorOps.dot(dOut, dOutOff, values, kvOff, headDim);
             float dScore = p * (dp - dOutDotOut) * scale;
-            axpy(dScore, keys, kvOff, dq, dqOff, headDim);
-            axpy(dScore, q, qOff, dKeys, kvOff, headDim);
-            axpy(p, dOut, dOutOff, dValues, kvOff, headDim);
+            VectorOps.axpy(dScore, keys, kvOff, dq, dqOff, headDim);
+            VectorOps.axpy(dScore, q, qOff, dKeys, kvOff, headDim);
+            VectorOps.axpy(p, dOut, dOutOff, dValues, kvOff, headDim);
         }
     }
 

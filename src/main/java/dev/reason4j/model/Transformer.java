@@ -1,6 +1,7 @@
 package dev.reason4j.model;
 
 import dev.reason4j.tensor.Parallel;
+import dev.reason4j.tensor.VectorOps;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -344,7 +345,7 @@ public final class Transformer {
             if (embedTokens.data != null) {
                 System.arraycopy(embedTokens.data, offset, x, r * c, c);
             } else {
-                Bf16.toFloats(embedTokens.bf16, offset, x, r * c, c);
+                Weight.widen(embedTokens.bf16, offset, x, r * c, c);
             }
         });
     }
@@ -365,25 +366,25 @@ public final class Transformer {
         float eps = config.rmsNormEps();
         a.input = x;
 
-        Parallel.forRange(0, n, r -> a.rstd1[r] = Ops.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
+        Parallel.forRange(0, n, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
         layer.q.matmulTransposed(a.ln1, 0, n, a.qRaw, 0, 0f);
         layer.k.matmulTransposed(a.ln1, 0, n, a.kRaw, 0, 0f);
         layer.v.matmulTransposed(a.ln1, 0, n, a.v, 0, 0f);
 
         Parallel.forRange(0, n, r -> {
             if (layer.qBias != null) {
-                Ops.add(layer.qBias.data, 0, a.qRaw, r * qDim, qDim);
-                Ops.add(layer.kBias.data, 0, a.kRaw, r * kvDim, kvDim);
-                Ops.add(layer.vBias.data, 0, a.v, r * kvDim, kvDim);
+                VectorOps.axpy(1f, layer.qBias.data, 0, a.qRaw, r * qDim, qDim);
+                VectorOps.axpy(1f, layer.kBias.data, 0, a.kRaw, r * kvDim, kvDim);
+                VectorOps.axpy(1f, layer.vBias.data, 0, a.v, r * kvDim, kvDim);
             }
             if (layer.qNorm != null) {
                 for (int h = 0; h < heads; h++) {
                     int off = r * qDim + h * d;
-                    a.qRstd[r * heads + h] = Ops.rmsNorm(a.qRaw, off, layer.qNorm.data, 0, eps, a.q, off, d);
+                    a.qRstd[r * heads + h] = VectorOps.rmsNorm(a.qRaw, off, layer.qNorm.data, 0, eps, a.q, off, d);
                 }
                 for (int h = 0; h < kvHeads; h++) {
                     int off = r * kvDim + h * d;
-                    a.kRstd[r * kvHeads + h] = Ops.rmsNorm(a.kRaw, off, layer.kNorm.data, 0, eps, a.k, off, d);
+                    a.kRstd[r * kvHeads + h] = VectorOps.rmsNorm(a.kRaw, off, layer.kNorm.data, 0, eps, a.k, off, d);
                 }
             }
             float[] cos = scratch(0, d / 2);
@@ -415,21 +416,21 @@ public final class Transformer {
 
         layer.o.matmulTransposed(a.attOut, 0, n, a.mid, 0, 0f);
         Parallel.forRange(0, n, r -> {
-            Ops.add(x, r * c, a.mid, r * c, c);
-            a.rstd2[r] = Ops.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
+            VectorOps.axpy(1f, x, r * c, a.mid, r * c, c);
+            a.rstd2[r] = VectorOps.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
         });
         layer.gate.matmulTransposed(a.ln2, 0, n, a.gate, 0, 0f);
         layer.up.matmulTransposed(a.ln2, 0, n, a.up, 0, 0f);
         int inter = config.intermediateSize();
-        Parallel.forRange(0, n, r -> Ops.swiglu(a.gate, a.up, a.act, r * inter, inter));
+        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         layer.down.matmulTransposed(a.act, 0, n, a.output, 0, 0f);
-        Parallel.forRange(0, n, r -> Ops.add(a.mid, r * c, a.output, r * c, c));
+        Parallel.forRange(0, n, r -> VectorOps.axpy(1f, a.mid, r * c, a.output, r * c, c));
     }
 
     /** The final RMSNorm of n rows: hidden = norm(x), returns per-row rstd in {@code rstd}. */
     void finalNorm(int n, float[] x, float[] hidden, float[] rstd) {
         int c = config.hiddenSize();
-        Parallel.forRange(0, n, r -> rstd[r] = Ops.rmsNorm(x, r * c, finalNorm.data, 0, config.rmsNormEps(),
+        Parallel.forRange(0, n, r -> rstd[r] = VectorOps.rmsNorm(x, r * c, finalNorm.data, 0, config.rmsNormEps(),
                 hidden, r * c, c));
     }
 
@@ -510,7 +511,7 @@ public final class Transformer {
             for (int s = 0; s < b; s++) {
                 values[s] = new float[batch.lengths()[s]];
                 for (int t = 0; t < values[s].length; t++) {
-                    values[s][t] = Ops.dot(hidden, (batch.starts()[s] + t) * c, valueHead.data, 0, c)
+                    values[s][t] = VectorOps.dot(hidden, (batch.starts()[s] + t) * c, valueHead.data, 0, c)
                             + valueHeadBias.data[0];
                 }
             }
@@ -520,7 +521,7 @@ public final class Transformer {
             rewards = new float[b];
             for (int s = 0; s < b; s++) {
                 int last = batch.starts()[s] + batch.lengths()[s] - 1;
-                rewards[s] = Ops.dot(hidden, last * c, rewardHead.data, 0, c) + rewardHeadBias.data[0];
+                rewards[s] = VectorOps.dot(hidden, last * c, rewardHead.data, 0, c) + rewardHeadBias.data[0];
             }
         }
         boolean keep = options.forBackward();
@@ -628,8 +629,8 @@ public final class Transformer {
                 for (int t = 0; t < batch.lengths()[s]; t++) {
                     int row = batch.starts()[s] + t;
                     float g = gradValues[s][t];
-                    Ops.axpy(g, valueHead.data, 0, dHidden, row * c, c);
-                    Ops.axpy(g, fwd.hidden, row * c, valueHead.grad, 0, c);
+                    VectorOps.axpy(g, valueHead.data, 0, dHidden, row * c, c);
+                    VectorOps.axpy(g, fwd.hidden, row * c, valueHead.grad, 0, c);
                     valueHeadBias.grad[0] += g;
                 }
             }
@@ -637,8 +638,8 @@ public final class Transformer {
         if (gradRewards != null) {
             for (int s = 0; s < batch.starts().length; s++) {
                 int row = batch.starts()[s] + batch.lengths()[s] - 1;
-                Ops.axpy(gradRewards[s], rewardHead.data, 0, dHidden, row * c, c);
-                Ops.axpy(gradRewards[s], fwd.hidden, row * c, rewardHead.grad, 0, c);
+                VectorOps.axpy(gradRewards[s], rewardHead.data, 0, dHidden, row * c, c);
+                VectorOps.axpy(gradRewards[s], fwd.hidden, row * c, rewardHead.grad, 0, c);
                 rewardHeadBias.grad[0] += gradRewards[s];
             }
         }
@@ -663,7 +664,7 @@ public final class Transformer {
         // Embedding: rows with the same token add into the same gradient row, so this runs in row order.
         float[] dEmbed = embedTokens.grad;
         for (int r = 0; r < n; r++) {
-            Ops.add(dx, r * c, dEmbed, batch.tokens()[r] * c, c);
+            VectorOps.axpy(1f, dx, r * c, dEmbed, batch.tokens()[r] * c, c);
         }
     }
 
@@ -723,7 +724,7 @@ public final class Transformer {
             lmHead.backwardInput(logits, 0, m, dGathered, 0);
             lmHead.backwardWeight(logits, 0, gathered, 0, m);
             for (int i = 0; i < m; i++) {
-                Ops.add(dGathered, i * c, dHidden, rows[first + i] * c, c);
+                VectorOps.axpy(1f, dGathered, i * c, dHidden, rows[first + i] * c, c);
             }
         }
     }
@@ -828,9 +829,9 @@ public final class Transformer {
         }
         if (layer.qBias != null) {
             for (int r = 0; r < n; r++) {
-                Ops.add(dqRaw, r * qDim, layer.qBias.grad, 0, qDim);
-                Ops.add(dkRaw, r * kvDim, layer.kBias.grad, 0, kvDim);
-                Ops.add(dv, r * kvDim, layer.vBias.grad, 0, kvDim);
+                VectorOps.axpy(1f, dqRaw, r * qDim, layer.qBias.grad, 0, qDim);
+                VectorOps.axpy(1f, dkRaw, r * kvDim, layer.kBias.grad, 0, kvDim);
+                VectorOps.axpy(1f, dv, r * kvDim, layer.vBias.grad, 0, kvDim);
             }
         }
         float[] dLn1 = new float[n * c];
