@@ -46,6 +46,18 @@ class DatasetsTest {
     }
 
     @Test
+    void nullFieldsAreAbsentFromExtra() throws Exception {
+        Path file = dir.resolve("nulls.jsonl");
+        Files.writeString(file, "{\"prompt\": \"p\", \"answer\": null, \"extra_info\": null, \"id\": 1}\n");
+        Example example = Datasets.load(file).getFirst();
+        assertNull(example.groundTruth());
+        assertEquals(Map.of("id", 1), example.extra());
+        // so it passes into the reward seam, which copies extra with Map.copyOf
+        new dev.reason4j.reward.RewardInput(example.prompt(), "r", example.groundTruth(), example.dataSource(), 1,
+                example.extra());
+    }
+
+    @Test
     void badJsonLinesNameFileAndLine() throws Exception {
         Path file = dir.resolve("bad.jsonl");
         String good = "{\"prompt\": \"ok\", \"answer\": 1}\n";
