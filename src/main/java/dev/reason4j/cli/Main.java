@@ -12,10 +12,11 @@ public final class Main {
             new DemoCommand(),
             new TrainCommand(),
             new EvalCommand(),
+            new GenerateCommand(),
             new ConfigCommand(),
             new BenchCommand(),
-            new GenerateCommand(),
-            new InitModelCommand()
+            new InitModelCommand(),
+            new TaskCommand()
     );
 
     public static void main(String[] argv) {

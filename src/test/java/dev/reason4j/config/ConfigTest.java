@@ -66,6 +66,16 @@ class ConfigTest {
     }
 
     @Test
+    void overrideTextThatIsNotYamlIsAString() {
+        Config config = Config.defaults().override(List.of("data.task_options.operators=*", "trainer.out_dir=a: b"));
+        assertEquals("*", config.getMap("data.task_options").get("operators"));
+        assertEquals("a: b", config.getString("trainer.out_dir"));
+        ConfigException e = assertThrows(ConfigException.class, () -> Config.defaults().override("rollout.stop=[a"));
+        assertTrue(e.getMessage().startsWith("override 'rollout.stop=[a':1: invalid YAML"), e.getMessage());
+        assertFalse(e.getMessage().chars().anyMatch(c -> c < 32 && c != '\n'), "printable: " + e.getMessage());
+    }
+
+    @Test
     void aSingleValueForAListKeyIsAListOfOne() {
         Config config = Config.defaults().override("data.train_files=train.parquet");
         assertEquals(List.of("train.parquet"), config.getStringList("data.train_files"));
