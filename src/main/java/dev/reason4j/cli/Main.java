@@ -9,6 +9,7 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
+            new VerifyCodeCommand()
     );
 
     public static void main(String[] argv) {
