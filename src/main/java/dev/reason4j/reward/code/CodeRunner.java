@@ -106,7 +106,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         for (int i = 0; i < tests.size(); i++) {
             String file = tests.get(i) instanceof TestCase.Assert check ? "test_" + i + ".py" : "main.py";
             String program = tests.get(i) instanceof TestCase.Assert check ? code + "\n\n" + check.testCode() : code;
-            Files.writeString(directory.resolve(file), program);
+            Files.write(directory.resolve(file), program.getBytes(StandardCharsets.UTF_8));
             files.add(file);
         }
         sandbox.prepare(directory);
@@ -131,10 +131,11 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
             if (!Files.exists(directory.resolve(unit))) {
                 Files.createDirectories(directory.resolve(unit));
                 String programFile = publicClass(code).orElse(tests.get(i) instanceof TestCase.Assert ? "Solution" : "Main");
-                Files.writeString(directory.resolve(unit).resolve(programFile + ".java"), code);
+                Files.write(directory.resolve(unit).resolve(programFile + ".java"), code.getBytes(StandardCharsets.UTF_8));
                 if (tests.get(i) instanceof TestCase.Assert check) {
                     String testFile = publicClass(check.testCode()).orElse("Main");
-                    Files.writeString(directory.resolve(unit).resolve(testFile + ".java"), check.testCode());
+                    Files.write(directory.resolve(unit).resolve(testFile + ".java"),
+                            check.testCode().getBytes(StandardCharsets.UTF_8));
                 }
             }
             String mainSource = tests.get(i) instanceof TestCase.Assert check ? check.testCode() : code;
@@ -270,6 +271,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
     private static final Pattern PUBLIC_CLASS =
             Pattern.compile("public\\s+(?:(?:final|abstract|sealed|strictfp)\\s+)*(?:class|interface|enum|record)\\s+(\\w+)");
     private static final Pattern TYPE_DECLARATION = Pattern.compile("\\b(?:class|interface|enum|record)\\s+(\\w+)");
+    private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern MAIN_METHOD = Pattern.compile("static\\s+(?:final\\s+)?void\\s+main\\s*\\(");
 
     /** The public top-level type's name, which must be the file's name. */
@@ -278,7 +280,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
-    /** The type declaring {@code static void main}: the last type declared before it. */
+    /** The type declaring {@code static void main} (the last type declared before it), with its package. */
     static Optional<String> mainClass(String source) {
         Matcher main = MAIN_METHOD.matcher(source);
         if (!main.find()) {
@@ -289,7 +291,9 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         while (type.find()) {
             name = type.group(1);
         }
-        return Optional.ofNullable(name);
+        Matcher packageDeclaration = PACKAGE.matcher(source);
+        return Optional.ofNullable(name)
+                .map(simple -> packageDeclaration.find() ? packageDeclaration.group(1) + "." + simple : simple);
     }
 
     private static String tail(byte[] bytes) {

@@ -101,6 +101,8 @@ class CodeRewardTest {
         assertEquals("a\n  b", CodeRunner.normalizeOutput("a  \r\n  b\t\n\n"));
         assertEquals("Main", CodeRunner.mainClass("class Helper {}\nclass Main { public static void main(String[] a) {} }")
                 .orElseThrow());
+        assertEquals("a.b.Main", CodeRunner.mainClass("package a.b;\nclass Main { static void main(String[] x) {} }")
+                .orElseThrow());
         assertEquals("Solution", CodeRunner.publicClass("import x;\npublic final class Solution {}").orElseThrow());
     }
 
