@@ -13,6 +13,7 @@ public final class Main {
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),
+            new VerifyMathCommand(),
             new VerifyCodeCommand(),
             new ConfigCommand(),
             new BenchCommand(),
