@@ -1,6 +1,7 @@
 package dev.reason4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,8 +22,8 @@ final class JavaGemm implements GemmBackend {
     private static final int KC = 256;
     private static final int MC = 16 * MR;
     private static final int NC = 1024;
-    /** Below this many rows of C the packed path costs more than it saves. */
-    private static final int SMALL_M = 4;
+    /** Below this many rows of C the packed path costs more than it saves (for OpenBLAS too: see {@link Blas}). */
+    static final int SMALL_M = 4;
 
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
@@ -76,26 +77,79 @@ final class JavaGemm implements GemmBackend {
         }
     }
 
-    /** C[0..m) += alpha * op(A) op(B) for a handful of rows, without packing. */
+    /**
+     * C[0..m) += alpha * op(A) op(B) for a handful of rows, without packing: each element of B is read once per row
+     * of A from cache, and B streams through memory once. B transposed (weights as stored by nn.Linear): four dot
+     * products at a time share the loads of A's row; B as is: one axpy per element of A's row.
+     */
     private static void fewRows(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                 float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
                                 float[] c, int cOffset, int ldc) {
-        float[] row = new float[k];
+        float[][] rows = new float[m][];
+        int[] rowOffsets = new int[m];
         for (int i = 0; i < m; i++) {
-            for (int p = 0; p < k; p++) {
-                row[p] = transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p];
-            }
-            int cRow = cOffset + i * ldc;
-            if (transB) {
-                for (int j = 0; j < n; j++) {
-                    c[cRow + j] += alpha * VectorOps.dot(row, 0, b, bOffset + j * ldb, k);
+            if (transA) {
+                rows[i] = new float[k];
+                for (int p = 0; p < k; p++) {
+                    rows[i][p] = a[aOffset + p * lda + i];
                 }
             } else {
+                rows[i] = a;
+                rowOffsets[i] = aOffset + i * lda;
+            }
+        }
+        if (transB) {
+            float[] dots = new float[4];
+            int j = 0;
+            for (; j <= n - 4; j += 4) {
+                for (int i = 0; i < m; i++) {
+                    dot4(rows[i], rowOffsets[i], b, bOffset + j * ldb, ldb, k, dots);
+                    int ci = cOffset + i * ldc + j;
+                    c[ci] += alpha * dots[0];
+                    c[ci + 1] += alpha * dots[1];
+                    c[ci + 2] += alpha * dots[2];
+                    c[ci + 3] += alpha * dots[3];
+                }
+            }
+            for (; j < n; j++) {
+                for (int i = 0; i < m; i++) {
+                    c[cOffset + i * ldc + j] += alpha * VectorOps.dot(rows[i], rowOffsets[i], b, bOffset + j * ldb, k);
+                }
+            }
+        } else {
+            for (int i = 0; i < m; i++) {
                 for (int p = 0; p < k; p++) {
-                    VectorOps.axpy(alpha * row[p], b, bOffset + p * ldb, c, cRow, n);
+                    VectorOps.axpy(alpha * rows[i][rowOffsets[i] + p], b, bOffset + p * ldb, c, cOffset + i * ldc, n);
                 }
             }
         }
+    }
+
+    /** out[r] = x · B[r] for four consecutive rows B[0..3] of stride ld: x is loaded once for all four. */
+    private static void dot4(float[] x, int xOffset, float[] b, int bOffset, int ld, int k, float[] out) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+        FloatVector acc2 = FloatVector.zero(S), acc3 = FloatVector.zero(S);
+        int p = 0;
+        for (int upper = S.loopBound(k); p < upper; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOffset + p);
+            acc0 = FloatVector.fromArray(S, b, bOffset + p).fma(xv, acc0);
+            acc1 = FloatVector.fromArray(S, b, bOffset + ld + p).fma(xv, acc1);
+            acc2 = FloatVector.fromArray(S, b, bOffset + 2 * ld + p).fma(xv, acc2);
+            acc3 = FloatVector.fromArray(S, b, bOffset + 3 * ld + p).fma(xv, acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float xp = x[xOffset + p];
+            s0 += xp * b[bOffset + p];
+            s1 += xp * b[bOffset + ld + p];
+            s2 += xp * b[bOffset + 2 * ld + p];
+            s3 += xp * b[bOffset + 3 * ld + p];
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
     }
 
     /** Packs op(B)[pc..pc+kc, jc..jc+nc] into NR-wide panels, each kc×NR row-major, zero-padded. */
