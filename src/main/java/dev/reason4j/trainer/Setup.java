@@ -1,7 +1,9 @@
 package dev.reason4j.trainer;
 
 import dev.reason4j.config.Config;
+import dev.reason4j.env.Datasets;
 import dev.reason4j.env.Example;
+import dev.reason4j.env.Message;
 import dev.reason4j.env.Split;
 import dev.reason4j.env.Task;
 import dev.reason4j.env.Tasks;
@@ -12,8 +14,9 @@ import dev.reason4j.reward.FormatReward;
 import dev.reason4j.reward.OverlongPenalty;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
-import dev.reason4j.reward.RewardResult;
 import dev.reason4j.reward.WeightedReward;
+import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,8 +32,7 @@ public final class Setup {
     /** The built-in task named by {@code data.task}, its verifier registered as the reward of its data source. */
     public static Task task(Config config) {
         Task task = Tasks.fromConfig(config);
-        RewardFunctions.register(task.name(),
-                input -> RewardResult.of(task.verify(input.response(), input.groundTruth())));
+        RewardFunctions.register(task.name(), task.reward());
         return task;
     }
 
@@ -65,16 +67,23 @@ public final class Setup {
                 tiny.getBoolean("tie_word_embeddings"), 0.02f, tokenizer.bosTokenId().orElse(eos), List.of(eos));
     }
 
-    /** Training prompts: the task's train split (generated) when there are no {@code data.train_files}. */
+    /** Training prompts: {@code data.train_files} (JSONL / verl Parquet), else the task's train split. */
     public static PromptSource trainPrompts(Config config, Task task) {
-        if (!config.getList("data.train_files").isEmpty()) {
-            throw new IllegalArgumentException("data.train_files: dataset files are not wired into training yet");
-        }
-        return PromptSource.ofTask(task, config.getInt("data.seed"));
+        List<String> files = config.getStringList("data.train_files");
+        return files.isEmpty() ? PromptSource.ofTask(task, config.getInt("data.seed"))
+                : PromptSource.ofDataset(Datasets.load(files.stream().map(Path::of).toList()),
+                        config.getInt("data.seed"));
     }
 
-    /** {@code data.val_size} distinct held-out problems of the task (disjoint from training by construction). */
+    /**
+     * {@code data.val_files} when given, else {@code data.val_size} distinct held-out problems of the task
+     * (disjoint from its training split by construction).
+     */
     public static List<Example> heldOut(Config config, Task task) {
+        List<String> files = config.getStringList("data.val_files");
+        if (!files.isEmpty()) {
+            return Datasets.load(files.stream().map(Path::of).toList());
+        }
         List<Example> examples = new ArrayList<>();
         task.distinct(Split.TEST, config.getInt("data.val_size"), config.getInt("data.seed") + 7919L)
                 .forEach(problem -> examples.add(problem.toExample()));
@@ -109,8 +118,25 @@ public final class Setup {
         return new AsyncRewardScorer(function, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30));
     }
 
-    /** Prompts rendered with the tokenizer's chat template and a generation prompt. */
+    /** The held-out evaluator configured by {@code trainer.eval} (n samples, k list, temperature). */
+    public static Evaluator evaluator(Config config, RolloutWorker worker) {
+        Config eval = config.section("trainer.eval");
+        SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
+                (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
+                worker.tokenizer().eosTokenId().stream().toArray());
+        List<Integer> ks = eval.getList("k").stream().map(k -> ((Number) k).intValue()).toList();
+        return new Evaluator(worker, sampling, ks);
+    }
+
+    /** Prompts rendered with the tokenizer's chat template, ending in the generation prompt. */
     public static PromptFormatter chatFormatter(Tokenizer tokenizer) {
-        return example -> tokenizer.chatTemplate().render(example.asMessages(), true);
+        ChatTemplate template = ChatTemplate.of(tokenizer);
+        return example -> {
+            List<Map<String, Object>> messages = new ArrayList<>();
+            for (Message message : example.asMessages()) {
+                messages.add(Map.of("role", message.role(), "content", message.content()));
+            }
+            return template.render(ChatTemplate.ChatRequest.of(messages, true));
+        };
     }
 }
