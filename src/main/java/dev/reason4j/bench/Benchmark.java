@@ -15,7 +15,7 @@ import java.util.Map;
  * and prints one JSON line per (config, metric): {@code config, metric, reason4j[, torch, ratio]}.
  */
 public final class Benchmark {
-    public static final List<String> METRIC_GROUPS = List.of("matmul");
+    public static final List<String> METRIC_GROUPS = List.of("train", "prefill", "decode", "matmul");
 
     private final List<String> metrics;
     private final double seconds;
@@ -59,6 +59,21 @@ public final class Benchmark {
 
     private Map<String, Double> measure(BenchConfig config) throws Exception {
         Map<String, Double> results = new LinkedHashMap<>();
+        if (metrics.contains("train") || metrics.contains("prefill") || metrics.contains("decode")) {
+            ModelBench model = new ModelBench(config);
+            log.printf("reason4j bench: config %s, %.2fM parameters%n", config.name(), model.parameterCount() / 1e6);
+            if (metrics.contains("train")) {
+                results.put("train_tokens_per_s", model.trainTokensPerSecond(seconds));
+            }
+            if (metrics.contains("prefill")) {
+                results.put("prefill_tokens_per_s", model.prefillTokensPerSecond(seconds));
+            }
+            if (metrics.contains("decode")) {
+                for (int batch : config.decodeBatches()) {
+                    results.put("decode_tokens_per_s_batch" + batch, model.decodeTokensPerSecond(batch, seconds));
+                }
+            }
+        }
         if (metrics.contains("matmul")) {
             for (BenchConfig.MatmulShape shape : config.matmulShapes()) {
                 results.put("matmul_gflops_" + shape.label(), MatmulBench.gflops(shape, seconds / 3));

@@ -9,10 +9,16 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
+            new DemoCommand(),
+            new TrainCommand(),
+            new EvalCommand(),
+            new GenerateCommand(),
+            new VerifyMathCommand(),
+            new VerifyCodeCommand(),
             new ConfigCommand(),
             new BenchCommand(),
-            new GenerateCommand(),
-            new InitModelCommand()
+            new InitModelCommand(),
+            new TaskCommand()
     );
 
     public static void main(String[] argv) {

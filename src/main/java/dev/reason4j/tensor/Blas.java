@@ -16,9 +16,14 @@ package dev.reason4j.tensor;
  */
 public final class Blas {
     /** Products below this many flops (2mnk) run on one thread: a fork/join costs ~10-50 µs. */
-    private static final long PARALLEL_MIN_FLOPS = 1L << 20;
+    private static final long PARALLEL_MIN_FLOPS = 1L << 18;
 
     private static final GemmBackend BACKEND = selectBackend();
+    /**
+     * Products of one to three rows (decoding) go to the Java kernel whatever the backend: it streams B once without
+     * packing it, 3-7× faster than OpenBLAS's sgemm on such shapes (measured: BENCHMARKS.md).
+     */
+    private static final GemmBackend FEW_ROWS = new JavaGemm();
 
     private Blas() {}
 
@@ -53,9 +58,10 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
+        GemmBackend chosen = m < JavaGemm.SMALL_M ? FEW_ROWS : backend;
         int threads = Parallel.threads();
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS || Parallel.inParallelLoop()) {
-            backend.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+            chosen.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
         }
         if (m >= threads * 2 * JavaGemm.MR) {
@@ -63,7 +69,7 @@ public final class Blas {
             Parallel.forRange(0, ceilDiv(m, rowsPerBlock), block -> {
                 int row = block * rowsPerBlock;
                 int rows = Math.min(rowsPerBlock, m - row);
-                backend.sgemm(transA, transB, rows, n, k, alpha, a, aOffset + (transA ? row : row * lda), lda,
+                chosen.sgemm(transA, transB, rows, n, k, alpha, a, aOffset + (transA ? row : row * lda), lda,
                         b, bOffset, ldb, beta, c, cOffset + row * ldc, ldc);
             });
         } else {
@@ -71,7 +77,7 @@ public final class Blas {
             Parallel.forRange(0, ceilDiv(n, colsPerBlock), block -> {
                 int col = block * colsPerBlock;
                 int cols = Math.min(colsPerBlock, n - col);
-                backend.sgemm(transA, transB, m, cols, k, alpha, a, aOffset, lda,
+                chosen.sgemm(transA, transB, m, cols, k, alpha, a, aOffset, lda,
                         b, bOffset + (transB ? col * ldb : col), ldb, beta, c, cOffset + col, ldc);
             });
         }

@@ -43,6 +43,29 @@ class CodeRewardTest {
     }
 
     @Test
+    void aScorerTimeoutKillsTheProgram() throws Exception {
+        SandboxTestSupport.runner();
+        String marker = "slow" + java.util.UUID.randomUUID().toString().replace("-", "");
+        String response = "```python\nimport time\ntag = '" + marker + "'\ntime.sleep(30)\n```";
+        // The sandbox would allow 20 s; the scorer gives the whole check 0.5 s.
+        RewardInput input = new RewardInput("p", response, "{\"tests\": [{\"stdout\": \"\"}], \"timeout_s\": 20}",
+                "apps", 10, Map.of());
+        try (var scorer = new dev.reason4j.reward.AsyncRewardScorer(new CodeReward(CodeRewardConfig.defaults()), 1,
+                java.time.Duration.ofMillis(500))) {
+            long start = System.nanoTime();
+            RewardResult result = scorer.submit(input).get();
+            assertEquals(1.0, result.metrics().get(dev.reason4j.reward.AsyncRewardScorer.TIMEOUT_METRIC));
+            assertTrue(System.nanoTime() - start < 5_000_000_000L);
+            // Interrupted, the worker kills the sandbox: the program is gone soon after.
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (HostileProgramsTest.processWith(marker) != null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(null, HostileProgramsTest.processWith(marker));
+        }
+    }
+
+    @Test
     void problemsParseWithClearErrors() {
         CodeReward reward = new CodeReward(CodeRewardConfig.defaults());
         CodeReward.Problem problem = reward.parseProblem(
@@ -77,6 +100,8 @@ class CodeRewardTest {
                 "Traceback (most recent call last):\n  File \"main.py\", line 3\nMemoryError\n", false, false), test));
         assertEquals("a\n  b", CodeRunner.normalizeOutput("a  \r\n  b\t\n\n"));
         assertEquals("Main", CodeRunner.mainClass("class Helper {}\nclass Main { public static void main(String[] a) {} }")
+                .orElseThrow());
+        assertEquals("a.b.Main", CodeRunner.mainClass("package a.b;\nclass Main { static void main(String[] x) {} }")
                 .orElseThrow());
         assertEquals("Solution", CodeRunner.publicClass("import x;\npublic final class Solution {}").orElseThrow());
     }

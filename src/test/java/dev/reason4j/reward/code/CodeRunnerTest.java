@@ -91,5 +91,27 @@ class CodeRunnerTest {
                 List.of(io("", ""), io("", "")), LIMITS);
         assertEquals(List.of("compile_error", "compile_error"), labels(broken));
         assertTrue(broken.outcomes().getFirst().detail().contains("Main.java"), broken.outcomes().getFirst().detail());
+
+        Verdict packaged = runner().run(Language.JAVA, "package app.solution;\npublic class Main { public static void "
+                + "main(String[] a) { System.out.println(\"in a package\"); } }", List.of(io("", "in a package")), LIMITS);
+        assertEquals(List.of("passed"), labels(packaged), packaged.toString());
+    }
+
+    @Test
+    void unsafeModeRunsWithoutASandboxAndSaysSo() throws Exception {
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            CodeRunner unsafe = new CodeRunner(new UnsandboxedRunner(), CodeRunner.DEFAULT_PYTHON,
+                    CodeRunner.DEFAULT_JAVA_HOME, 30);
+            Verdict verdict = unsafe.run(Language.PYTHON, "print(input()[::-1])", List.of(io("abc", "cba"),
+                    io("", "")), LIMITS);
+            assertEquals(List.of("passed", "runtime_error"), labels(verdict));
+        } finally {
+            System.setErr(stderr);
+        }
+        String printed = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, printed.split("WITHOUT a sandbox", -1).length - 1, "one warning per run: " + printed);
     }
 }

@@ -210,7 +210,7 @@ class HostileProgramsTest {
         throw new AssertionError("process outlived its test: " + survivor);
     }
 
-    private static String processWith(String marker) throws IOException {
+    static String processWith(String marker) throws IOException {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             for (Path process : (Iterable<Path>) processes::iterator) {
                 if (!process.getFileName().toString().matches("\\d+")) {
