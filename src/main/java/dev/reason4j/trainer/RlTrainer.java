@@ -392,15 +392,18 @@ public final class RlTrainer {
         double reward = 0;
         double length = 0;
         double truncated = 0;
+        double correct = 0;
         List<RewardResult> results = new ArrayList<>(rollouts.size());
         for (Rollout rollout : rollouts) {
             reward += rollout.reward().reward();
             length += rollout.responseTokens().length;
             truncated += rollout.truncated() ? 1 : 0;
+            correct += rollout.reward().reward() >= Evaluator.CORRECT_THRESHOLD ? 1 : 0;
             results.add(rollout.reward());
         }
         int count = Math.max(1, rollouts.size());
         metrics.put("reward/mean", reward / count);
+        metrics.put("reward/accuracy", correct / count);
         for (Map.Entry<String, Double> metric : RewardResult.meanMetrics(results).entrySet()) {
             metrics.put("reward/" + metric.getKey(), metric.getValue());
         }
