@@ -9,7 +9,16 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
-            new VerifyCodeCommand()
+            new DemoCommand(),
+            new TrainCommand(),
+            new EvalCommand(),
+            new GenerateCommand(),
+            new VerifyMathCommand(),
+            new VerifyCodeCommand(),
+            new ConfigCommand(),
+            new BenchCommand(),
+            new InitModelCommand(),
+            new TaskCommand()
     );
 
     public static void main(String[] argv) {
