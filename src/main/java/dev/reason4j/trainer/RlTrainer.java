@@ -238,9 +238,10 @@ public final class RlTrainer {
             metrics.put("actor/reward_kl_penalty_coeff", penalized.coefficient());
         }
 
-        // 4. Advantages.
+        // 4. Advantages (ReMax's baseline: the reward of a greedy response to the same prompt).
+        double[] rewardBaselines = estimatorName.equals("remax") ? greedyRewards(batch, step, metrics) : null;
         Advantages advantages = estimator.compute(new AdvantageInput(tokenLevelRewards, tensors.responseMask,
-                tensors.groupIds, values, null, advantageConfig));
+                tensors.groupIds, values, rewardBaselines, advantageConfig));
         metrics.put("critic/advantages/mean", maskedMean(advantages.advantages(), tensors.responseMask));
         long prepared_ns = System.nanoTime();
 
@@ -261,6 +262,29 @@ public final class RlTrainer {
         metrics.put("timing/update_s", (end - prepared_ns) / 1e9);
         metrics.put("timing/step_s", (end - start) / 1e9);
         return metrics;
+    }
+
+    /** ReMax (Li et al. 2023, arXiv:2310.10505): each row's baseline is the reward of its prompt's greedy answer. */
+    private double[] greedyRewards(List<Rollout> batch, int step, Map<String, Object> metrics) {
+        Map<Integer, Example> promptOfGroup = new LinkedHashMap<>();
+        for (Rollout rollout : batch) {
+            promptOfGroup.putIfAbsent(rollout.group(), rollout.example());
+        }
+        List<Integer> groups = new ArrayList<>(promptOfGroup.keySet());
+        List<Rollout> greedy = worker.rollout(policy, new ArrayList<>(promptOfGroup.values()),
+                sampling.withN(1).withTemperature(0f).withSeed(seed + step), 0);
+        Map<Integer, Double> baselineOfGroup = new LinkedHashMap<>();
+        double sum = 0;
+        for (Rollout rollout : greedy) {
+            baselineOfGroup.put(groups.get(rollout.group()), rollout.reward().reward());
+            sum += rollout.reward().reward();
+        }
+        metrics.put("reward/greedy_baseline_mean", sum / Math.max(1, greedy.size()));
+        double[] baselines = new double[batch.size()];
+        for (int b = 0; b < batch.size(); b++) {
+            baselines[b] = baselineOfGroup.get(batch.get(b).group());
+        }
+        return baselines;
     }
 
     private void updateActor(List<Rollout> batch, Batch tensors, double[][] advantages, double[][] refLogProbs,
@@ -368,15 +392,18 @@ public final class RlTrainer {
         double reward = 0;
         double length = 0;
         double truncated = 0;
+        double correct = 0;
         List<RewardResult> results = new ArrayList<>(rollouts.size());
         for (Rollout rollout : rollouts) {
             reward += rollout.reward().reward();
             length += rollout.responseTokens().length;
             truncated += rollout.truncated() ? 1 : 0;
+            correct += rollout.reward().reward() >= Evaluator.CORRECT_THRESHOLD ? 1 : 0;
             results.add(rollout.reward());
         }
         int count = Math.max(1, rollouts.size());
         metrics.put("reward/mean", reward / count);
+        metrics.put("reward/accuracy", correct / count);
         for (Map.Entry<String, Double> metric : RewardResult.meanMetrics(results).entrySet()) {
             metrics.put("reward/" + metric.getKey(), metric.getValue());
         }

@@ -15,6 +15,8 @@ import dev.reason4j.reward.OverlongPenalty;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.WeightedReward;
+import dev.reason4j.reward.code.CodeReward;
+import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
@@ -96,6 +98,7 @@ public final class Setup {
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");
+        RewardFunctions.register("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
         List<WeightedReward.Component> components = new ArrayList<>();
         Map<String, Object> functions = reward.getMap("functions");
         if (functions.isEmpty()) {

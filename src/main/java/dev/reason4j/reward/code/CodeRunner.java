@@ -28,23 +28,23 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
     private static final int PYTHON_COMPILE_FAILED = 99;
     private static final String PYTHON_COMPILE_MARKER = "reason4j: program does not compile";
     /**
-     * Runs the program file given as argument as {@code __main__}, first compiling it so that a syntax error is
-     * reported as a compile error rather than a runtime error.
+     * Runs the program file given as argument as the real {@code __main__} module (runpy, as {@code python FILE}
+     * would, so pickling and type hints of its classes work), compiling it first so that a syntax error is reported
+     * as a compile error rather than a runtime error.
      */
     private static final String PYTHON_LAUNCHER = """
-            import sys
+            import runpy, sys
             path = sys.argv[1]
-            with open(path, encoding="utf-8") as source_file:
-                source = source_file.read()
             try:
-                program = compile(source, path, "exec")
+                with open(path, encoding="utf-8") as source:
+                    compile(source.read(), path, "exec")
             except (SyntaxError, ValueError):
                 import traceback
                 traceback.print_exc()
                 print("%s", file=sys.stderr)
                 sys.exit(%d)
             sys.argv = sys.argv[1:]
-            exec(program, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+            runpy.run_path(path, run_name="__main__")
             """.formatted(PYTHON_COMPILE_MARKER, PYTHON_COMPILE_FAILED);
 
     /** A JVM reserves address space well beyond its heap (class space, code cache, stacks, CDS archive). */

@@ -1,5 +1,6 @@
 package dev.reason4j.reward.code;
 
+import dev.reason4j.config.Config;
 import dev.reason4j.reward.RewardInput;
 import dev.reason4j.reward.RewardResult;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,21 @@ class CodeRewardTest {
         assertThrows(IllegalArgumentException.class, () -> reward.parseProblem("{\"tests\": []}", "", "x"));
         assertThrows(IllegalArgumentException.class, () -> reward.parseProblem("{\"language\": \"cobol\", "
                 + "\"tests\": [{\"stdout\": \"\"}]}", "", "x"));
+    }
+
+    @Test
+    void configFromTheRunConfig() {
+        Config config = Config.defaults().override(List.of("reward.code.reward=fraction", "reward.code.timeout_s=3",
+                "reward.code.memory_mb=256"));
+        CodeRewardConfig code = CodeRewardConfig.from(config.section("reward.code"));
+        assertEquals(false, code.allPass());
+        assertEquals(3.0, code.limits().timeoutSeconds());
+        assertEquals(256, code.limits().memoryMb());
+        assertEquals(32, code.limits().maxProcesses());
+        assertEquals(false, code.allowUnsandboxed());
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> CodeRewardConfig.from(
+                Config.defaults().override(List.of("reward.code.reward=best")).section("reward.code")));
+        assertTrue(error.getMessage().contains("reward.code.reward"), error.getMessage());
     }
 
     @Test

@@ -55,8 +55,16 @@ class CodeRunnerTest {
     @Test
     void exitStatusAndMainModuleBehaveAsInAPlainRun() throws Exception {
         Verdict verdict = python("""
-                import sys
+                import pickle, sys, typing
+                from dataclasses import dataclass
+
+                @dataclass
+                class Point:
+                    x: "int"
+
                 if __name__ == "__main__":
+                    assert pickle.loads(pickle.dumps(Point(1))) == Point(1)
+                    assert typing.get_type_hints(Point) == {"x": int}
                     print(sys.argv[0].endswith(".py"), input())
                     sys.exit(0)
                 """, io("héllo", "True héllo"));
@@ -72,7 +80,7 @@ class CodeRunnerTest {
                         Scanner in = new Scanner(System.in);
                         int n = in.nextInt();
                         if (n < 0) throw new IllegalArgumentException("negative");
-                        if (n == 7) { long[][] hog = new long[1 << 20][]; for (int i = 0; i < hog.length; i++) hog[i] = new long[1024]; }
+                        if (n == 7) { long[] hog = new long[1 << 28]; System.out.println(hog.length); }
                         if (n == 8) while (true) {}
                         System.out.println(2 * n);
                     }

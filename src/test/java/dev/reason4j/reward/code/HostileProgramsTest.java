@@ -51,8 +51,15 @@ class HostileProgramsTest {
                 """.formatted(marker), io("", ""));
         assertStatus(TIME_LIMIT_EXCEEDED, verdict);
         assertNoProcessWith(marker);
-        // Without catching, the failed fork is a runtime error.
-        assertStatus(RUNTIME_ERROR, python("import os\nwhile True:\n    os.fork()\n", io("", "")));
+        // Children that sleep and a parent that forks until fork fails: a runtime error, and no child survives.
+        assertStatus(RUNTIME_ERROR, python("""
+                import os, time
+                tag = "%s"
+                while True:
+                    if os.fork() == 0:
+                        time.sleep(60)
+                """.formatted(marker), io("", "")));
+        assertNoProcessWith(marker);
     }
 
     @Test
