@@ -76,7 +76,7 @@ public final class Ops {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, off + i);
             FloatVector d = FloatVector.fromArray(F, dAct, off + i);
-            FloatVector sigmoid = g.neg().lanewise(VectorOperators.EXP).add(1f).lanewise(VectorOperators.INV);
+            FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
             FloatVector silu = g.mul(sigmoid);
             d.mul(FloatVector.fromArray(F, up, off + i)).mul(sigmoid)
                     .mul(g.mul(sigmoid.neg().add(1f)).add(1f)).intoArray(dGate, off + i);

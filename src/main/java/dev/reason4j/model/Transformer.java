@@ -90,23 +90,29 @@ public final class Transformer {
 
     public static Transformer create(ModelConfig config, long seed, Precision precision) {
         Transformer model = new Transformer(config);
-        List<Weight> weights = model.weights();
-        Parallel.forRange(0, weights.size(), i -> {
-            Weight w = weights.get(i);
+        for (Weight w : model.weights()) {
+            w.data = new float[w.size()];
             if (w.name.endsWith("norm.weight")) {
                 Arrays.fill(w.data, 1f);
             } else if (!w.name.endsWith(".bias")) {
-                SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + w.name.hashCode());
-                for (int j = 0; j < w.data.length; j++) {
-                    w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
-                }
-                if (precision == Precision.BF16) {
-                    w.convertToBf16();
+                // Chunks of 1M values, each from its own seeded stream: parallel, and the same whatever the threads.
+                int chunks = (w.size() + INIT_CHUNK - 1) / INIT_CHUNK;
+                Parallel.forRange(0, chunks, chunk -> {
+                    SplittableRandom random = new SplittableRandom(
+                            seed * 0x9E3779B97F4A7C15L + w.name.hashCode() * 0xBF58476D1CE4E5B9L + chunk);
+                    for (int j = chunk * INIT_CHUNK, end = Math.min(w.size(), j + INIT_CHUNK); j < end; j++) {
+                        w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
+                    }
+                });
+                if (precision == Precision.BF16 && w.shape.length == 2) {
+                    w.convertToBf16();   // one weight at a time: the float32 copy of the whole model never exists
                 }
             }
-        });
+        }
         return model;
     }
+
+    private static final int INIT_CHUNK = 1 << 20;
 
     /** Loads config.json and the safetensors weights (single file or sharded) of an HF model directory. */
     public static Transformer load(Path modelDir) throws IOException {
@@ -158,16 +164,19 @@ public final class Transformer {
     public void addValueHead(long seed) {
         valueHead = headWeight("value_head.weight", seed);
         valueHeadBias = new Weight("value_head.bias", 1);
+        valueHeadBias.data = new float[1];
     }
 
     /** Adds a scalar-per-sequence reward head, read at the last token: reward_head.weight [1, C], bias [1]. */
     public void addRewardHead(long seed) {
         rewardHead = headWeight("reward_head.weight", seed);
         rewardHeadBias = new Weight("reward_head.bias", 1);
+        rewardHeadBias.data = new float[1];
     }
 
     private Weight headWeight(String name, long seed) {
         Weight w = new Weight(name, 1, config.hiddenSize());
+        w.data = new float[w.size()];
         SplittableRandom random = new SplittableRandom(seed);
         for (int j = 0; j < w.data.length; j++) {
             w.data[j] = (float) random.nextGaussian(0.0, 1.0 / (config.hiddenSize() + 1));
