@@ -305,10 +305,16 @@ public final class Transformer {
         final float[] attOut;                // [n, qDim]
         final float[] mid;                   // residual after attention [n, C]
         final float[] ln2, rstd2;            // post-attention RMSNorm
-        final float[] gate, up, act;         // MLP [n, I]
+        final float[] gate, up;              // MLP projections [n, I]
+        final float[] act;                   // silu(gate)·up [n, I]: scratch, may be shared by all layers (backward
+                                             // recomputes it), which saves a quarter of the kept activations
         final float[] output;                // [n, C]
 
         Activations(ModelConfig config, int n) {
+            this(config, n, new float[n * config.intermediateSize()]);
+        }
+
+        Activations(ModelConfig config, int n, float[] sharedAct) {
             int c = config.hiddenSize();
             boolean qkNorm = config.architecture().qkNorm();
             input = null;
@@ -328,7 +334,7 @@ public final class Transformer {
             rstd2 = new float[n];
             gate = new float[n * config.intermediateSize()];
             up = new float[n * config.intermediateSize()];
-            act = new float[n * config.intermediateSize()];
+            act = sharedAct;
             output = new float[n * c];
         }
     }
@@ -472,12 +478,13 @@ public final class Transformer {
         float[] x = new float[n * c];
         embed(n, batch.tokens(), x);
         Activations[] kept = keepAll ? new Activations[layers.length] : null;
+        float[] sharedAct = keepAll ? new float[n * config.intermediateSize()] : null;
         float[][] layerInputs = options.forBackward() && options.recompute() ? new float[layers.length][] : null;
         Activations reused = null;
         for (int l = 0; l < layers.length; l++) {
             Activations a;
             if (keepAll) {
-                a = kept[l] = new Activations(config, n);
+                a = kept[l] = new Activations(config, n, sharedAct);
             } else {
                 // Reusing one set of buffers: the output must not alias the next layer's input, so swap it out.
                 a = reused == null ? (reused = new Activations(config, n)) : reused;
@@ -762,6 +769,7 @@ public final class Transformer {
         // MLP: output = mid + down(silu(gate(ln2)) · up(ln2)); dx is also d(mid) through the residual.
         float[] dAct = new float[n * inter];
         layer.down.backwardInput(dx, 0, n, dAct, 0);
+        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         layer.down.backwardWeight(dx, 0, a.act, 0, n);
         float[] dGate = new float[n * inter];
         float[] dUp = new float[n * inter];
