@@ -108,12 +108,7 @@ public final class Ops {
             scores[j] = s;
             max = Math.max(max, s);
         }
-        float sum = 0f;
-        for (int j = 0; j < length; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-        }
+        float sum = VectorOps.expAndSum(scores, 0, length, max);   // scores[j] = exp(s_j − max)
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
         float inverseSum = 1f / sum;
         for (int j = 0; j < length; j++) {
@@ -124,16 +119,21 @@ public final class Ops {
 
     /**
      * Backward of {@link #attendRow} for one query head of one row: recomputes p_j = exp(s_j − lse), then
-     * dS_j = p_j (dO·v_j − dO·O); dq += scale·Σ dS_j k_j, dk_j += scale·dS_j q, dv_j += p_j dO.
+     * dS_j = p_j (dO·v_j − dO·O); dq += scale·Σ dS_j k_j, dk_j += scale·dS_j q, dv_j += p_j dO. {@code probs} is
+     * scratch of at least {@code length}.
      */
     public static void attendRowBackward(float[] q, int qOff, float[] keys, float[] values, int kvRow0, int kvStride,
                                          int kvCol, int length, int headDim, float scale, float lse,
                                          float[] out, int outOff, float[] dOut, int dOutOff,
-                                         float[] dq, int dqOff, float[] dKeys, float[] dValues) {
+                                         float[] dq, int dqOff, float[] dKeys, float[] dValues, float[] probs) {
+        for (int j = 0; j < length; j++) {
+            probs[j] = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+        }
+        VectorOps.expAndSum(probs, 0, length, lse);   // probs[j] = exp(s_j − lse), the forward's softmax
         float dOutDotOut = VectorOps.dot(dOut, dOutOff, out, outOff, headDim);
         for (int j = 0; j < length; j++) {
             int kvOff = (kvRow0 + j) * kvStride + kvCol;
-            float p = (float) Math.exp(VectorOps.dot(q, qOff, keys, kvOff, headDim) * scale - lse);
+            float p = probs[j];
             float dp = VectorOps.dot(dOut, dOutOff, values, kvOff, headDim);
             float dScore = p * (dp - dOutDotOut) * scale;
             VectorOps.axpy(dScore, keys, kvOff, dq, dqOff, headDim);

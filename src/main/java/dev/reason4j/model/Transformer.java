@@ -796,12 +796,13 @@ public final class Transformer {
             int s = task / kvHeads;
             int g = task % kvHeads;
             int start = batch.starts()[s];
+            float[] probs = scratch(2, batch.lengths()[s]);
             for (int t = 0; t < batch.lengths()[s]; t++) {
                 int r = start + t;
                 for (int h = g * group; h < (g + 1) * group; h++) {
                     int qOff = r * qDim + h * d;
                     Ops.attendRowBackward(a.q, qOff, a.k, a.v, start, kvDim, g * d, t + 1, d, scale,
-                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv);
+                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv, probs);
                 }
             }
         });
