@@ -90,23 +90,29 @@ public final class Transformer {
 
     public static Transformer create(ModelConfig config, long seed, Precision precision) {
         Transformer model = new Transformer(config);
-        List<Weight> weights = model.weights();
-        Parallel.forRange(0, weights.size(), i -> {
-            Weight w = weights.get(i);
+        for (Weight w : model.weights()) {
+            w.data = new float[w.size()];
             if (w.name.endsWith("norm.weight")) {
                 Arrays.fill(w.data, 1f);
             } else if (!w.name.endsWith(".bias")) {
-                SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + w.name.hashCode());
-                for (int j = 0; j < w.data.length; j++) {
-                    w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
-                }
-                if (precision == Precision.BF16) {
-                    w.convertToBf16();
+                // Chunks of 1M values, each from its own seeded stream: parallel, and the same whatever the threads.
+                int chunks = (w.size() + INIT_CHUNK - 1) / INIT_CHUNK;
+                Parallel.forRange(0, chunks, chunk -> {
+                    SplittableRandom random = new SplittableRandom(
+                            seed * 0x9E3779B97F4A7C15L + w.name.hashCode() * 0xBF58476D1CE4E5B9L + chunk);
+                    for (int j = chunk * INIT_CHUNK, end = Math.min(w.size(), j + INIT_CHUNK); j < end; j++) {
+                        w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
+                    }
+                });
+                if (precision == Precision.BF16 && w.shape.length == 2) {
+                    w.convertToBf16();   // one weight at a time: the float32 copy of the whole model never exists
                 }
             }
-        });
+        }
         return model;
     }
+
+    private static final int INIT_CHUNK = 1 << 20;
 
     /** Loads config.json and the safetensors weights (single file or sharded) of an HF model directory. */
     public static Transformer load(Path modelDir) throws IOException {
@@ -158,16 +164,19 @@ public final class Transformer {
     public void addValueHead(long seed) {
         valueHead = headWeight("value_head.weight", seed);
         valueHeadBias = new Weight("value_head.bias", 1);
+        valueHeadBias.data = new float[1];
     }
 
     /** Adds a scalar-per-sequence reward head, read at the last token: reward_head.weight [1, C], bias [1]. */
     public void addRewardHead(long seed) {
         rewardHead = headWeight("reward_head.weight", seed);
         rewardHeadBias = new Weight("reward_head.bias", 1);
+        rewardHeadBias.data = new float[1];
     }
 
     private Weight headWeight(String name, long seed) {
         Weight w = new Weight(name, 1, config.hiddenSize());
+        w.data = new float[w.size()];
         SplittableRandom random = new SplittableRandom(seed);
         for (int j = 0; j < w.data.length; j++) {
             w.data[j] = (float) random.nextGaussian(0.0, 1.0 / (config.hiddenSize() + 1));
@@ -296,10 +305,16 @@ public final class Transformer {
         final float[] attOut;                // [n, qDim]
         final float[] mid;                   // residual after attention [n, C]
         final float[] ln2, rstd2;            // post-attention RMSNorm
-        final float[] gate, up, act;         // MLP [n, I]
+        final float[] gate, up;              // MLP projections [n, I]
+        final float[] act;                   // silu(gate)·up [n, I]: scratch, may be shared by all layers (backward
+                                             // recomputes it), which saves a quarter of the kept activations
         final float[] output;                // [n, C]
 
         Activations(ModelConfig config, int n) {
+            this(config, n, new float[n * config.intermediateSize()]);
+        }
+
+        Activations(ModelConfig config, int n, float[] sharedAct) {
             int c = config.hiddenSize();
             boolean qkNorm = config.architecture().qkNorm();
             input = null;
@@ -319,7 +334,7 @@ public final class Transformer {
             rstd2 = new float[n];
             gate = new float[n * config.intermediateSize()];
             up = new float[n * config.intermediateSize()];
-            act = new float[n * config.intermediateSize()];
+            act = sharedAct;
             output = new float[n * c];
         }
     }
@@ -463,12 +478,13 @@ public final class Transformer {
         float[] x = new float[n * c];
         embed(n, batch.tokens(), x);
         Activations[] kept = keepAll ? new Activations[layers.length] : null;
+        float[] sharedAct = keepAll ? new float[n * config.intermediateSize()] : null;
         float[][] layerInputs = options.forBackward() && options.recompute() ? new float[layers.length][] : null;
         Activations reused = null;
         for (int l = 0; l < layers.length; l++) {
             Activations a;
             if (keepAll) {
-                a = kept[l] = new Activations(config, n);
+                a = kept[l] = new Activations(config, n, sharedAct);
             } else {
                 // Reusing one set of buffers: the output must not alias the next layer's input, so swap it out.
                 a = reused == null ? (reused = new Activations(config, n)) : reused;
@@ -753,6 +769,7 @@ public final class Transformer {
         // MLP: output = mid + down(silu(gate(ln2)) · up(ln2)); dx is also d(mid) through the residual.
         float[] dAct = new float[n * inter];
         layer.down.backwardInput(dx, 0, n, dAct, 0);
+        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         layer.down.backwardWeight(dx, 0, a.act, 0, n);
         float[] dGate = new float[n * inter];
         float[] dUp = new float[n * inter];
@@ -779,12 +796,13 @@ public final class Transformer {
             int s = task / kvHeads;
             int g = task % kvHeads;
             int start = batch.starts()[s];
+            float[] probs = scratch(2, batch.lengths()[s]);
             for (int t = 0; t < batch.lengths()[s]; t++) {
                 int r = start + t;
                 for (int h = g * group; h < (g + 1) * group; h++) {
                     int qOff = r * qDim + h * d;
                     Ops.attendRowBackward(a.q, qOff, a.k, a.v, start, kvDim, g * d, t + 1, d, scale,
-                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv);
+                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv, probs);
                 }
             }
         });

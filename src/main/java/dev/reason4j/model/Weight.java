@@ -25,10 +25,10 @@ final class Weight {
     short[] bf16;
     float[] grad;
 
+    /** A weight without values yet (create, load or copy gives them). */
     Weight(String name, int... shape) {
         this.name = name;
         this.shape = shape.clone();
-        this.data = new float[size()];
     }
 
     int size() {
@@ -77,18 +77,6 @@ final class Weight {
             }
             data = null;
         }
-    }
-
-    Weight copy() {
-        Weight copy = new Weight(name, shape, null);
-        copy.data = data == null ? null : data.clone();
-        copy.bf16 = bf16 == null ? null : bf16.clone();
-        return copy;
-    }
-
-    private Weight(String name, int[] shape, Void unused) {
-        this.name = name;
-        this.shape = shape.clone();
     }
 
     // ------------------------------------------------------------------------------------------------ products

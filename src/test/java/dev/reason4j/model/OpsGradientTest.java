@@ -205,7 +205,7 @@ class OpsGradientTest {
         float[] dKeys = new float[keys.length];
         float[] dValues = new float[values.length];
         Ops.attendRowBackward(qf, 0, kf, vf, 0, stride, col, length, d, scale, lse, out, 0, toFloat(r), 0,
-                dq, 0, dKeys, dValues);
+                dq, 0, dKeys, dValues, new float[length]);
         checkGradient("attention dq", q, dq, input -> dot(r, attentionReference(input, keys, values, length, stride, col)));
         checkGradient("attention dk", keys, dKeys,
                 input -> dot(r, attentionReference(q, input, values, length, stride, col)));

@@ -1,5 +1,8 @@
 package dev.reason4j.model;
 
+import dev.reason4j.rollout.Completion;
+import dev.reason4j.rollout.Generator;
+import dev.reason4j.rollout.SamplingParams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +75,12 @@ class WeightFilesTest {
         float[] actual = asBf16.forward(sequences, ForwardOptions.inference()).logProbs[0];
         assertArrayEquals(expected, actual, 1e-5f);
         assertThrows(IllegalStateException.class, asBf16::parameters);
+        // Decoding (≤ 4 rows) takes the register-widening bf16 path: same tokens and log-probs as float32.
+        SamplingParams greedy = SamplingParams.defaults().withTemperature(0f).withMaxNewTokens(5);
+        List<Completion> fromFloat = new Generator(asFloat).generate(sequences, greedy);
+        List<Completion> fromBf16 = new Generator(asBf16).generate(sequences, greedy);
+        assertArrayEquals(fromFloat.get(0).tokens(), fromBf16.get(0).tokens());
+        assertArrayEquals(fromFloat.get(0).logProbs(), fromBf16.get(0).logProbs(), 1e-5f);
     }
 
     @Test

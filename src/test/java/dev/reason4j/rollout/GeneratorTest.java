@@ -70,6 +70,12 @@ class GeneratorTest {
             // Equal up to float rounding: the matrix products' blocking depends on how many rows are in the batch.
             assertArrayEquals(all.get(i).logProbs(), otherBatch.get(i).logProbs(), 1e-5f);
         }
+        // A KV-cache budget that forces one prompt per wave gives the same samples.
+        List<Completion> inWaves = new Generator(model, 1).generate(PROMPTS, params);
+        for (int i = 0; i < all.size(); i++) {
+            assertArrayEquals(all.get(i).tokens(), inWaves.get(i).tokens());
+            assertEquals(all.get(i).promptIndex(), inWaves.get(i).promptIndex());
+        }
         List<Completion> otherSeed = new Generator(model).generate(PROMPTS, params.withSeed(100));
         boolean differs = false;
         for (int i = 0; i < all.size(); i++) {
