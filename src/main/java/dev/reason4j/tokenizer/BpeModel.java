@@ -107,8 +107,14 @@ final class BpeModel {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
+    /** One more than the largest id. */
     int vocabSize() {
         return idToToken.length;
+    }
+
+    /** Number of vocabulary entries (HF's {@code get_vocab_size}). */
+    int vocabEntryCount() {
+        return vocab.size();
     }
 
     /** Id of a vocabulary token, or -1. */

@@ -41,7 +41,10 @@ public final class Tokenizer {
         List<AddedToken> normalized = new ArrayList<>();
         List<String> normalizedContents = new ArrayList<>();
         for (JsonNode entry : json.path("added_tokens")) {
-            AddedToken token = AddedToken.fromJson(entry);
+            AddedToken token = withHuggingFaceId(AddedToken.fromJson(entry));
+            if (token == null) {
+                continue;
+            }
             addedById.put(token.id(), token);
             addedByContent.put(token.content(), token);
             if (token.normalized()) {
@@ -54,6 +57,25 @@ public final class Tokenizer {
         this.rawAddedTokens = new AddedTokenMatcher(raw, raw.stream().map(AddedToken::content).toList());
         this.normalizedAddedTokens = new AddedTokenMatcher(normalized, normalizedContents);
         this.config = config;
+    }
+
+    /**
+     * The id HF gives an added token when it loads {@code tokenizer.json}, whatever the file says: the model's id
+     * when the content is in the BPE vocabulary, else the next id after the vocabulary and the added tokens so far
+     * (the same as the file's ids for files HF wrote). Null for a repeated content, which HF ignores.
+     */
+    private AddedToken withHuggingFaceId(AddedToken token) {
+        if (token.content().isEmpty() || addedByContent.containsKey(token.content())) {
+            return null;
+        }
+        int id = model.tokenToId(token.content());
+        if (id < 0) {
+            int vocabularySize = model.vocabEntryCount();
+            int maxAdded = addedById.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+            id = maxAdded >= 0 && (maxAdded >= vocabularySize || vocabularySize == 0) ? maxAdded + 1 : vocabularySize;
+        }
+        return id == token.id() ? token : new AddedToken(id, token.content(), token.singleWord(), token.lstrip(),
+                token.rstrip(), token.normalized(), token.special());
     }
 
     /** Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
