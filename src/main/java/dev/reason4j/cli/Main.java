@@ -9,6 +9,8 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
+            new TokenizeCommand(),
+            new RenderChatCommand()
     );
 
     public static void main(String[] argv) {
