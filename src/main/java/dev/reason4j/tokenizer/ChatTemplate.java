@@ -37,6 +37,7 @@ public final class ChatTemplate {
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
                 .withFailOnUnknownTokens(false)
+                .withNestedInterpretationEnabled(false) // message text is data: never render "{{ }}" inside it
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUsePyishObjectMapper(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -46,6 +47,7 @@ public final class ChatTemplate {
                 .build();
         this.jinjava = JinjaSyntax.newJinjava(config);
         jinjava.getGlobalContext().registerFilter(new ToJsonFilter());
+        jinjava.getGlobalContext().registerFilter(new TrimFilter());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
@@ -268,6 +270,20 @@ public final class ChatTemplate {
             Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
             boolean sortKeys = Boolean.TRUE.equals(kwargs.get("sort_keys"));
             return PythonJson.dumps(value, indent == null ? null : ((Number) indent).intValue(), sortKeys);
+        }
+    }
+
+    /** jinja2's {@code trim}: Python's {@code str.strip(chars)} (Jinjava's trims only chars up to U+0020). */
+    static final class TrimFilter implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object chars = kwargs.containsKey("chars") ? kwargs.get("chars") : args.length > 0 ? args[0] : null;
+            return PythonStringMethods.strip(value == null ? "" : value.toString(), chars == null ? null : chars.toString());
         }
     }
 
