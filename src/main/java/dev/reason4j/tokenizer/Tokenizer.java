@@ -30,6 +30,7 @@ public final class Tokenizer {
     private final Map<Integer, AddedToken> addedById = new HashMap<>();
     private final Map<String, AddedToken> addedByContent = new HashMap<>();
     private final TokenizerConfig config;
+    private final int vocabSize;
 
     private Tokenizer(JsonNode json, TokenizerConfig config) {
         this.normalizer = Normalizer.fromJson(json.get("normalizer"));
@@ -57,6 +58,7 @@ public final class Tokenizer {
         this.rawAddedTokens = new AddedTokenMatcher(raw, raw.stream().map(AddedToken::content).toList());
         this.normalizedAddedTokens = new AddedTokenMatcher(normalized, normalizedContents);
         this.config = config;
+        this.vocabSize = Math.max(model.vocabSize(), addedById.keySet().stream().mapToInt(id -> id + 1).max().orElse(0));
     }
 
     /**
@@ -78,13 +80,21 @@ public final class Tokenizer {
                 token.rstrip(), token.normalized(), token.special());
     }
 
-    /** Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
+    /**
+     * Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json} (special tokens, chat
+     * template) and {@code dir/chat_template.jinja} (which then is the chat template).
+     */
     public static Tokenizer load(Path dir) throws IOException {
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (!Files.exists(tokenizerJson)) {
             throw new IOException(tokenizerJson + ": not found (a Hugging Face tokenizer directory needs tokenizer.json)");
         }
-        return fromFiles(tokenizerJson, TokenizerConfig.readIfPresent(dir.resolve("tokenizer_config.json")));
+        TokenizerConfig config = TokenizerConfig.readIfPresent(dir.resolve("tokenizer_config.json"));
+        Path jinja = dir.resolve("chat_template.jinja"); // newer HF repos keep the template in its own file
+        if (Files.exists(jinja)) {
+            config = new TokenizerConfig(config.specialTokens(), Files.readString(jinja));
+        }
+        return fromFiles(tokenizerJson, config);
     }
 
     public static Tokenizer fromFiles(Path tokenizerJson, TokenizerConfig config) throws IOException {
@@ -198,18 +208,13 @@ public final class Tokenizer {
             return;
         }
         normalizedAddedTokens.split(normalized, part -> {
-            int before = ids.size();
+            int from = aligned ? offset + part.start() : offset;
+            int to = aligned ? offset + part.end() : offset + segment.length();
             if (part.tokenId() >= 0) {
                 ids.add(part.tokenId());
+                addOffsets(offsets, from, to, 1);
             } else {
-                encodePieces(normalized.substring(part.start(), part.end()), aligned, offset + part.start(),
-                        part.end() - part.start(), ids, offsets);
-                return;
-            }
-            if (aligned) {
-                addOffsets(offsets, offset + part.start(), offset + part.end(), ids.size() - before);
-            } else {
-                addOffsets(offsets, offset, offset + segment.length(), ids.size() - before);
+                encodePieces(normalized.substring(part.start(), part.end()), aligned, from, to - from, ids, offsets);
             }
         });
     }
@@ -333,11 +338,7 @@ public final class Tokenizer {
 
     /** Number of ids: the largest id (vocabulary or added token) plus one. */
     public int vocabSize() {
-        int max = model.vocabSize() - 1;
-        for (int id : addedById.keySet()) {
-            max = Math.max(max, id);
-        }
-        return max + 1;
+        return vocabSize;
     }
 
     /** Id of a token string (added tokens first, then the BPE vocabulary). */
