@@ -1,7 +1,10 @@
 package dev.reason4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +35,10 @@ public final class Tokenizer {
     private final TokenizerConfig config;
     private final int vocabSize;
 
-    private Tokenizer(JsonNode json, TokenizerConfig config) {
+    private Tokenizer(JsonNode json, BpeModel model, TokenizerConfig config) {
         this.normalizer = Normalizer.fromJson(json.get("normalizer"));
         this.preTokenizer = PreTokenizer.fromJson(json.get("pre_tokenizer"));
-        this.model = BpeModel.fromJson(json.path("model"));
+        this.model = model;
         this.postProcessor = PostProcessor.fromJson(json.get("post_processor"));
         this.byteLevelDecoder = parseDecoder(json.get("decoder"));
         List<AddedToken> raw = new ArrayList<>();
@@ -98,22 +101,38 @@ public final class Tokenizer {
     }
 
     public static Tokenizer fromFiles(Path tokenizerJson, TokenizerConfig config) throws IOException {
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(tokenizerJson.toFile());
-        } catch (IOException e) {
-            throw new IOException(tokenizerJson + ": " + e.getMessage(), e);
-        }
-        try {
-            return new Tokenizer(json, config);
-        } catch (IllegalArgumentException e) {
+        // Vocabulary tokens arrive as field names: interning 150k of them costs more than the parse.
+        ObjectMapper mapper = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .build());
+        ObjectNode json = mapper.createObjectNode();
+        BpeModel model = null;
+        try (JsonParser parser = mapper.createParser(tokenizerJson.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if (field.equals("model")) {
+                    model = BpeModel.read(parser, json.putObject("model"));
+                } else {
+                    json.set(field, parser.readValueAsTree());
+                }
+            }
+            if (model == null) {
+                throw new IllegalArgumentException("no \"model\"");
+            }
+            return new Tokenizer(json, model, config);
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(tokenizerJson + ": " + e.getMessage(), e);
         }
     }
 
     /** A tokenizer from an in-memory {@code tokenizer.json} tree. */
     public static Tokenizer fromJson(JsonNode tokenizerJson, TokenizerConfig config) {
-        return new Tokenizer(tokenizerJson, config);
+        return new Tokenizer(tokenizerJson, BpeModel.fromJson(tokenizerJson.path("model")), config);
     }
 
     /** The pieces BPE encodes one by one (byte-level strings for byte-level tokenizers); added tokens left out. */
