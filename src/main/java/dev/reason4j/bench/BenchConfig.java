@@ -29,7 +29,7 @@ public record BenchConfig(String name, Map<String, Object> model, int trainBatch
     public static final List<BenchConfig> PRESETS = List.of(
             qwen3("small", 1024, 128, 384, 4, 4, 2, 32, true),
             qwen3("medium", 4096, 384, 1024, 6, 6, 2, 64, true),
-            qwen3("large", 32000, 768, 2048, 12, 12, 4, 64, false));
+            qwen3("large", 32000, 768, 2048, 12, 12, 4, 64, true));
 
     public static BenchConfig preset(String name) {
         return PRESETS.stream().filter(config -> config.name().equals(name)).findFirst()
@@ -65,6 +65,28 @@ public record BenchConfig(String name, Map<String, Object> model, int trainBatch
                 new MatmulShape("gate_proj_m32", 32, intermediate, hidden),
                 new MatmulShape("gate_proj_m1", 1, intermediate, hidden));
         return new BenchConfig(name, model, 4, 128, 4, 128, 16, 64, List.of(1, 32), shapes);
+    }
+
+    /**
+     * Forward FLOPs per token of a sequence of {@code length} tokens: 2 per weight of every matrix product (q, k, v,
+     * o, gate, up, down per layer, and the LM head) plus causal attention, QKᵀ and PV, 2·2·heads·head_dim per
+     * (query, key) pair with (length+1)/2 keys per query on average. Training is 3× this (forward + backward).
+     */
+    public double forwardFlopsPerToken(int length) {
+        double hidden = number("hidden_size");
+        double heads = number("num_attention_heads");
+        double kvHeads = number("num_key_value_heads");
+        double headDim = number("head_dim");
+        double layers = number("num_hidden_layers");
+        double perLayer = hidden * heads * headDim * 2 + hidden * kvHeads * headDim * 2
+                + 3 * hidden * number("intermediate_size");
+        double weights = layers * perLayer + hidden * number("vocab_size");
+        double attention = layers * 2 * 2 * heads * headDim * (length + 1) / 2.0;
+        return 2 * weights + attention;
+    }
+
+    private double number(String field) {
+        return ((Number) model.get(field)).doubleValue();
     }
 
     public String toJson() {

@@ -39,9 +39,9 @@ public final class Benchmark {
         log.println("reason4j bench: blas=" + Blas.describe() + ", threads=" + Parallel.threads());
         ObjectMapper json = new ObjectMapper();
         for (BenchConfig config : configs) {
-            Map<String, Double> ours = measure(config);
-            Map<String, Double> theirs = peerScript == null ? Map.of()
-                    : TorchPeer.run(python, peerScript, config, metrics, Parallel.threads(), seconds);
+            Map<String, Double> ours = withAchievedGflops(config, measure(config));
+            Map<String, Double> theirs = peerScript == null ? Map.of() : withAchievedGflops(config,
+                    TorchPeer.run(python, peerScript, config, metrics, Parallel.threads(), seconds));
             for (Map.Entry<String, Double> entry : ours.entrySet()) {
                 ObjectNode line = json.createObjectNode();
                 line.put("config", config.name());
@@ -80,6 +80,20 @@ public final class Benchmark {
             }
         }
         return results;
+    }
+
+    /** Adds train_gflops and prefill_gflops: the tokens/s metrics times the model's FLOPs per token. */
+    private static Map<String, Double> withAchievedGflops(BenchConfig config, Map<String, Double> metrics) {
+        Map<String, Double> out = new LinkedHashMap<>(metrics);
+        Double train = metrics.get("train_tokens_per_s");
+        if (train != null) {
+            out.put("train_gflops", train * 3 * config.forwardFlopsPerToken(config.trainSeq()) / 1e9);
+        }
+        Double prefill = metrics.get("prefill_tokens_per_s");
+        if (prefill != null) {
+            out.put("prefill_gflops", prefill * config.forwardFlopsPerToken(config.prefillSeq()) / 1e9);
+        }
+        return out;
     }
 
     private static double round(double value) {

@@ -13,6 +13,8 @@ public final class Main {
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),
+            new TokenizeCommand(),
+            new RenderChatCommand(),
             new VerifyMathCommand(),
             new VerifyCodeCommand(),
             new ConfigCommand(),

@@ -187,7 +187,8 @@ public final class VerifyMathCommand implements Command {
         if (!field.isTextual() && !field.isNumber()) {
             throw new IllegalArgumentException("field \"" + name + "\" must be a string or a number");
         }
-        return field.asText();
+        // 1e-05 in JSON is the number 0.00001, not the text "1.0E-5"
+        return field.isNumber() ? field.decimalValue().stripTrailingZeros().toPlainString() : field.asText();
     }
 
     private static String firstLine(String message) {
@@ -220,7 +221,8 @@ public final class VerifyMathCommand implements Command {
                 case 4 -> new String[] {"\\{" + a + ", " + b + "\\}",
                         "\\boxed{\\{" + b + ", " + shown + "\\}}"};
                 case 5 -> new String[] {"(-\\infty, " + a + "]", "\\boxed{x \\le " + shown + "}"};
-                case 6 -> new String[] {b + "\\sqrt{2}", "\\boxed{\\sqrt{" + (right ? 2 * b * b : 2 * b * b + 1) + "}}"};
+                case 6 -> new String[] {b + "\\sqrt{2}",
+                        "\\boxed{\\sqrt{" + (right ? 2 * b * b : 2 * b * b + 1) + "}}"};
                 case 7 -> new String[] {"x^2 + " + 2 * a + "x + " + a * a,
                         "so it factors: \\boxed{(x + " + shown + ")^2}"};
                 case 8 -> new String[] {"y = " + a + "x + " + b, "\\boxed{" + b + " + " + shown + "x}"};

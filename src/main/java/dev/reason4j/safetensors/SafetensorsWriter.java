@@ -76,15 +76,22 @@ public final class SafetensorsWriter {
             }
             for (Entry entry : ordered) {
                 float[] values = entry.values();
-                for (float value : values) {
-                    if (buffer.remaining() < 4) {
+                int bytes = entry.dtype().bytes();
+                for (int from = 0; from < values.length; ) {
+                    if (buffer.remaining() < bytes) {
                         drain(buffer, channel);
                     }
-                    switch (entry.dtype()) {
-                        case F32 -> buffer.putFloat(value);
-                        case BF16 -> buffer.putShort(DType.toBfloat16(value));
-                        default -> buffer.putShort(Float.floatToFloat16(value));
+                    int count = Math.min(values.length - from, buffer.remaining() / bytes);
+                    if (entry.dtype() == DType.F32) {
+                        buffer.asFloatBuffer().put(values, from, count);  // bulk, little-endian view
+                        buffer.position(buffer.position() + count * 4);
+                    } else {
+                        boolean bf16 = entry.dtype() == DType.BF16;
+                        for (int i = from; i < from + count; i++) {
+                            buffer.putShort(bf16 ? DType.toBfloat16(values[i]) : Float.floatToFloat16(values[i]));
+                        }
                     }
+                    from += count;
                 }
             }
             drain(buffer, channel);

@@ -37,6 +37,7 @@ public final class ChatTemplate {
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
                 .withFailOnUnknownTokens(false)
+                .withNestedInterpretationEnabled(false) // message text is data: never render "{{ }}" inside it
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUsePyishObjectMapper(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -46,6 +47,8 @@ public final class ChatTemplate {
                 .build();
         this.jinjava = JinjaSyntax.newJinjava(config);
         jinjava.getGlobalContext().registerFilter(new ToJsonFilter());
+        jinjava.getGlobalContext().registerFilter(new TrimFilter());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(
@@ -67,6 +70,17 @@ public final class ChatTemplate {
 
     /** Renders the conversation to the prompt text. */
     public String render(ChatRequest request) {
+        return withoutMarkers(renderMarked(request), null);
+    }
+
+    /** The rendered text with the output of {@code {% generation %}} blocks between the two marker chars. */
+    private String renderMarked(ChatRequest request) {
+        for (Map<String, Object> message : request.messages()) {
+            if (String.valueOf(message.get("content")).indexOf(GENERATION_START) >= 0
+                    || String.valueOf(message.get("content")).indexOf(GENERATION_END) >= 0) {
+                throw new IllegalArgumentException("message content holds a reserved character U+E000/U+E001");
+            }
+        }
         Map<String, Object> variables = new LinkedHashMap<>(specialTokens);
         variables.putAll(request.extraVariables());
         variables.put("messages", request.messages());
@@ -89,6 +103,142 @@ public final class ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /** Marks the output of {@code {% generation %}} blocks (private-use characters, refused in messages). */
+    private static final char GENERATION_START = '\uE000';
+    private static final char GENERATION_END = '\uE001';
+
+    /** Removes generation markers, adding the [start, end) char span of each block to {@code spans} when given. */
+    private static String withoutMarkers(String marked, List<int[]> spans) {
+        StringBuilder text = new StringBuilder(marked.length());
+        int open = -1;
+        for (int i = 0; i < marked.length(); i++) {
+            char c = marked.charAt(i);
+            if (c == GENERATION_START) {
+                open = text.length();
+            } else if (c == GENERATION_END) {
+                if (spans != null && open >= 0 && text.length() > open) {
+                    spans.add(new int[] {open, text.length()});
+                }
+                open = -1;
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * A rendered conversation, tokenized, with the tokens the assistant wrote marked (what SFT and multi-turn RL
+     * train on).
+     */
+    public record MaskedConversation(String text, int[] ids, boolean[] assistantMask) {}
+
+    /**
+     * Renders and tokenizes the conversation and marks each token the assistant wrote. Templates with
+     * {@code {% generation %}} blocks (HF's {@code return_assistant_tokens_mask}) mark what those blocks output.
+     * Other templates mark, for each assistant message, the text from where its generation prompt ends (the prompt
+     * rendered up to that message with {@code add_generation_prompt=true}) through the template's end-of-turn token
+     * (found by rendering a probe conversation), e.g. {@code <think>...</think>\n\nanswer<|im_end|>} for Qwen3.
+     */
+    public MaskedConversation renderWithAssistantMask(ChatRequest request, Tokenizer tokenizer) {
+        String marked = renderMarked(request);
+        List<int[]> spans = new java.util.ArrayList<>();
+        String text = withoutMarkers(marked, spans);
+        if (marked.length() == text.length()) {
+            spans = assistantSpansByPrefix(request, text, tokenizer);
+        }
+        Tokenizer.Encoding encoding = tokenizer.encodeWithOffsets(text);
+        boolean[] mask = new boolean[encoding.ids().length];
+        int span = 0;
+        for (int t = 0; t < mask.length; t++) {
+            int start = encoding.starts()[t];
+            while (span < spans.size() && spans.get(span)[1] <= start) {
+                span++;
+            }
+            mask[t] = span < spans.size() && spans.get(span)[0] <= start;
+        }
+        return new MaskedConversation(text, encoding.ids(), mask);
+    }
+
+    private List<int[]> assistantSpansByPrefix(ChatRequest request, String text, Tokenizer tokenizer) {
+        String endOfTurn = endOfTurnToken(tokenizer);
+        List<int[]> spans = new java.util.ArrayList<>();
+        List<Map<String, Object>> messages = request.messages();
+        int searchFrom = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            if (!"assistant".equals(messages.get(i).get("role"))) {
+                continue;
+            }
+            String prompt = render(new ChatRequest(messages.subList(0, i), request.tools(), true,
+                    request.enableThinking(), request.extraVariables()));
+            int start = Math.max(searchFrom, commonPrefixLength(prompt, text));
+            int end = text.length();
+            if (endOfTurn != null) {
+                int at = text.indexOf(endOfTurn, start);
+                end = at < 0 ? text.length() : at + endOfTurn.length();
+            } else if (i + 1 < messages.size()) {
+                String through = render(new ChatRequest(messages.subList(0, i + 1), request.tools(), false,
+                        request.enableThinking(), request.extraVariables()));
+                end = Math.max(start, commonPrefixLength(through, text));
+            }
+            spans.add(new int[] {start, end});
+            searchFrom = end;
+        }
+        return spans;
+    }
+
+    /** The added token the template writes right after an assistant message (Qwen's {@code <|im_end|>}, Llama 3's
+     * {@code <|eot_id|>}), or null when it writes none. */
+    private String endOfTurnToken(Tokenizer tokenizer) {
+        String reply = "Reason4jProbeReply";
+        List<Map<String, Object>> probe = List.of(Map.of("role", "user", "content", "Reason4jProbeQuestion"),
+                Map.of("role", "assistant", "content", reply));
+        String rendered = render(new ChatRequest(probe, null, false, null, Map.of()));
+        int after = rendered.lastIndexOf(reply);
+        if (after < 0) {
+            return null;
+        }
+        after += reply.length();
+        String best = null;
+        for (AddedToken token : tokenizer.addedTokens()) {
+            if (rendered.startsWith(token.content(), after) && (best == null || token.content().length() > best.length())) {
+                best = token.content();
+            }
+        }
+        return best;
+    }
+
+    private static int commonPrefixLength(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return i;
+    }
+
+    /** HF's {@code {% generation %}...{% endgeneration %}}: marks what the assistant writes. */
+    static final class GenerationTag implements com.hubspot.jinjava.lib.tag.Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(com.hubspot.jinjava.tree.TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder().append(GENERATION_START);
+            for (com.hubspot.jinjava.tree.Node child : tagNode.getChildren()) {
+                out.append(child.render(interpreter).getValue());
+            }
+            return out.append(GENERATION_END).toString();
+        }
     }
 
     /** The {@code raise_exception(message)} global: templates call it to reject a conversation. */
@@ -120,6 +270,20 @@ public final class ChatTemplate {
             Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
             boolean sortKeys = Boolean.TRUE.equals(kwargs.get("sort_keys"));
             return PythonJson.dumps(value, indent == null ? null : ((Number) indent).intValue(), sortKeys);
+        }
+    }
+
+    /** jinja2's {@code trim}: Python's {@code str.strip(chars)} (Jinjava's trims only chars up to U+0020). */
+    static final class TrimFilter implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object value, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object chars = kwargs.containsKey("chars") ? kwargs.get("chars") : args.length > 0 ? args[0] : null;
+            return PythonStringMethods.strip(value == null ? "" : value.toString(), chars == null ? null : chars.toString());
         }
     }
 

@@ -43,7 +43,7 @@ final class PythonStringMethods extends ELResolver {
         return switch (name) {
             case "startswith" -> anyOf(args[0], prefix -> s.startsWith(prefix));
             case "endswith" -> anyOf(args[0], suffix -> s.endsWith(suffix));
-            case "strip" -> rstrip(lstrip(s, chars(args)), chars(args));
+            case "strip" -> strip(s, chars(args));
             case "lstrip" -> lstrip(s, chars(args));
             case "rstrip" -> rstrip(s, chars(args));
             case "split" -> split(s, args.length > 0 ? (String) asNullableString(args[0]) : null,
@@ -94,6 +94,11 @@ final class PythonStringMethods extends ELResolver {
 
     private static boolean strippable(int cp, String chars) {
         return chars == null ? isSpace(cp) : chars.indexOf(cp) >= 0;
+    }
+
+    /** Python's {@code str.strip(chars)}; null chars means whitespace. */
+    static String strip(String s, String chars) {
+        return rstrip(lstrip(s, chars), chars);
     }
 
     private static String lstrip(String s, String chars) {

@@ -66,6 +66,9 @@ public final class Demo {
             RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
             List<Example> heldOut = Setup.heldOut(config, task);
             Evaluator evaluator = Setup.evaluator(config, worker);
+            // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.
+            Evaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",
+                    "trainer.eval.n=1", "trainer.eval.k=[1]")), worker);
 
             // 3. SFT on worked solutions.
             sft(policy, task, tokenizer, formatter, log);
@@ -73,8 +76,9 @@ public final class Demo {
             policy.save(runDirectory.resolve("sft_model"));
 
             // 4. Evaluate, RL, evaluate.
-            Map<String, Double> before = evaluator.evaluate(policy, heldOut);
-            console.printf("held-out before RL: pass@1 %.3f on %d problems%n", before.get("pass@1"), heldOut.size());
+            Map<String, Double> before = withGreedy(evaluator.evaluate(policy, heldOut), greedy, policy, heldOut);
+            console.printf("held-out after SFT: pass@1 %.3f (greedy %.3f) on %d problems%n", before.get("pass@1"),
+                    before.get("greedy_pass@1"), heldOut.size());
             Config rlConfig = config.override("trainer.val_before_train=false")
                     .override("trainer.out_dir=" + runDirectory.resolve("rl"));
             RlTrainer trainer = new RlTrainer(rlConfig, policy, worker, PromptSource.ofTask(task, seed + 1));
@@ -82,9 +86,7 @@ public final class Demo {
             Map<String, Double> after = new RlRun(rlConfig, runDirectory.resolve("rl"), trainer, evaluator, heldOut,
                     console).run();
             long rlDone = System.nanoTime();
-            if (after.isEmpty()) {
-                after = evaluator.evaluate(policy, heldOut);
-            }
+            after = withGreedy(after.isEmpty() ? evaluator.evaluate(policy, heldOut) : after, greedy, policy, heldOut);
             policy.save(runDirectory.resolve("rl_model"));
 
             ObjectNode summary = JSON.createObjectNode();
@@ -98,11 +100,20 @@ public final class Demo {
             summary.put("wall_seconds", (System.nanoTime() - start) / 1e9);
             Checkpoints.writeAtomically(runDirectory.resolve("summary.json"), summary.toPrettyString());
             plot();
-            console.printf("pass@1 on %d held-out problems: %.1f%% after SFT -> %.1f%% after RL (%+.1f points), "
-                    + "%.0f s in all%n", heldOut.size(), 100 * before.get("pass@1"), 100 * after.get("pass@1"),
-                    summary.get("improvement_points").asDouble(), summary.get("wall_seconds").asDouble());
+            console.printf("pass@1 on %d held-out problems (temperature %s): %.1f%% after SFT -> %.1f%% after RL "
+                    + "(%+.1f points); greedy %.1f%% -> %.1f%%; %.0f s in all%n", heldOut.size(),
+                    config.get("trainer.eval.temperature"), 100 * before.get("pass@1"), 100 * after.get("pass@1"),
+                    summary.get("improvement_points").asDouble(), 100 * before.get("greedy_pass@1"),
+                    100 * after.get("greedy_pass@1"), summary.get("wall_seconds").asDouble());
             return summary;
         }
+    }
+
+    private static Map<String, Double> withGreedy(Map<String, Double> sampled, Evaluator greedy, Transformer policy,
+                                                  List<Example> heldOut) {
+        Map<String, Double> metrics = new LinkedHashMap<>(sampled);
+        metrics.put("greedy_pass@1", greedy.evaluate(policy, heldOut).get("pass@1"));
+        return metrics;
     }
 
     private void sft(Transformer policy, Task task, Tokenizer tokenizer, PromptFormatter formatter, MetricsLog log) {

@@ -25,11 +25,12 @@ final class AnswerExtractor {
         if (boxed != null) {
             return boxed;
         }
-        String marked = afterLastMarker(response);
+        // "the answer is" and "####": whichever comes last
+        int hashes = response.lastIndexOf("####");
+        String marked = afterLastMarker(response, hashes);
         if (marked != null) {
             return marked;
         }
-        int hashes = response.lastIndexOf("####");
         if (hashes >= 0) {
             String line = firstLine(response.substring(hashes + 4));
             if (!line.isBlank()) {
@@ -121,11 +122,15 @@ final class AnswerExtractor {
         return null;
     }
 
-    private static String afterLastMarker(String text) {
+    /** The answer after the last "answer is" / "Answer:" that starts after {@code notBefore}, or null. */
+    private static String afterLastMarker(String text, int notBefore) {
         Matcher matcher = ANSWER_MARKER.matcher(text);
         int end = -1;
-        while (matcher.find()) {
+        while (matcher.find(Math.max(end, notBefore + 1))) {
             end = matcher.end();
+            if (end >= text.length()) {
+                break;
+            }
         }
         if (end < 0) {
             return null;

@@ -44,17 +44,29 @@ final class CasChecker {
                 });
     }
 
-    /** The process-wide checker (Symja's symbol table is global); started on first use. */
+    private static volatile boolean failed;
+
+    /**
+     * The process-wide checker (Symja's symbol table is global), started on first use; null when Symja failed to
+     * start (said once on stderr): symbolic checks then answer "not equal" rather than stopping training.
+     */
     static CasChecker shared() {
         CasChecker checker = shared;
-        if (checker == null) {
+        if (checker == null && !failed) {
             synchronized (CasChecker.class) {
                 checker = shared;
-                if (checker == null) {
-                    initializeSymja();
-                    checker = new CasChecker(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
-                    checker.warmUp();
-                    shared = checker;
+                if (checker == null && !failed) {
+                    try {
+                        initializeSymja();
+                        checker = new CasChecker(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+                        checker.warmUp();
+                        shared = checker;
+                    } catch (RuntimeException | LinkageError e) {
+                        failed = true;
+                        System.err.println("reason4j: the CAS (Symja) failed to start; symbolic checks will fail: "
+                                + e);
+                        checker = null;
+                    }
                 }
             }
         }

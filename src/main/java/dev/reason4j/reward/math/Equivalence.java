@@ -33,13 +33,19 @@ final class Equivalence {
     /** Random points at which expressions with variables are compared, and how many must be defined. */
     private static final int POINTS = 8;
     private static final int MIN_DEFINED_POINTS = 3;
+    /** Above this power of a variable, sampled values under- or overflow: the CAS decides instead. */
+    private static final double MAX_SAMPLED_POWER = 60;
+    /** Longest list compared order-free (the comparison is quadratic). */
+    private static final int MAX_LIST = 64;
+    /** Fixed, so a verdict never changes between runs. */
+    private static final long SEED = 0x5eed;
     /** Relative agreement required of values that are exact in principle: double rounding only. */
     private static final double EXACT_TOLERANCE = 1e-10;
 
     private final double relativeTolerance;
     private final Duration casTimeout;
     private boolean timedOut;
-    private boolean usedCas;
+    private long casDeadline;
 
     Equivalence(double relativeTolerance, Duration casTimeout) {
         this.relativeTolerance = relativeTolerance;
@@ -48,10 +54,6 @@ final class Equivalence {
 
     boolean timedOut() {
         return timedOut;
-    }
-
-    boolean usedCas() {
-        return usedCas;
     }
 
     boolean equivalent(MathExpr gold, MathExpr pred) {
@@ -102,22 +104,24 @@ final class Equivalence {
             case Answers a -> a.items();
             case Tuple t -> t.items();
             case SetOf s when anyList -> s.items();
+            case Union u when anyList -> u.parts();
             default -> List.of(expr);
         };
     }
 
+    /** Same elements, order and repetition aside ({1, 2, 2} is {2, 1}), as sets are. */
     private boolean unorderedMatch(List<MathExpr> expected, List<MathExpr> actual) {
-        if (expected.size() != actual.size()) {
+        if (expected.size() > MAX_LIST || actual.size() > MAX_LIST) {
             return false;
         }
-        boolean[] used = new boolean[actual.size()];
-        for (MathExpr item : expected) {
+        return covers(expected, actual) && covers(actual, expected);
+    }
+
+    private boolean covers(List<MathExpr> items, List<MathExpr> by) {
+        for (MathExpr item : items) {
             boolean found = false;
-            for (int j = 0; j < actual.size() && !found; j++) {
-                if (!used[j] && equivalent(item, actual.get(j))) {
-                    used[j] = true;
-                    found = true;
-                }
+            for (int j = 0; j < by.size() && !found; j++) {
+                found = equivalent(item, by.get(j));
             }
             if (!found) {
                 return false;
@@ -158,7 +162,8 @@ final class Equivalence {
         Interval other = switch (pred) {
             case Interval i -> i;
             // (a, b) written as a pair is the open interval
-            case Tuple(List<MathExpr> items) when items.size() == 2 -> new Interval(items.get(0), items.get(1), false, false);
+            case Tuple(List<MathExpr> items) when items.size() == 2 ->
+                    new Interval(items.get(0), items.get(1), false, false);
             case Relation r -> asInterval(r);
             default -> null;
         };
@@ -173,7 +178,8 @@ final class Equivalence {
         List<String> operators = relation.operators();
         MathExpr infinity = new Const("inf");
         MathExpr minusInfinity = new Neg(infinity);
-        if (operands.size() == 3 && operands.get(1) instanceof Sym && sameDirection(operators.get(0), operators.get(1))) {
+        if (operands.size() == 3 && operands.get(1) instanceof Sym
+                && sameDirection(operators.get(0), operators.get(1))) {
             boolean ascending = operators.get(0).startsWith("<");
             MathExpr low = ascending ? operands.get(0) : operands.get(2);
             MathExpr high = ascending ? operands.get(2) : operands.get(0);
@@ -270,6 +276,9 @@ final class Equivalence {
             }
             return casSaysEqual(a, b);
         }
+        if (Evaluator.hasSteepPower(a, MAX_SAMPLED_POWER) || Evaluator.hasSteepPower(b, MAX_SAMPLED_POWER)) {
+            return casSaysEqual(a, b);
+        }
         return switch (compareAtRandomPoints(a, b, variables, tolerance)) {
             case EQUAL -> true;
             case DIFFERENT -> false;
@@ -297,14 +306,10 @@ final class Equivalence {
      * one of several random points is vanishingly unlikely (Schwartz-Zippel for polynomials).
      */
     private PointComparison compareAtRandomPoints(MathExpr a, MathExpr b, Set<String> variables, double tolerance) {
-        SplittableRandom random = new SplittableRandom(0x5eed);
+        SplittableRandom random = new SplittableRandom(SEED);
         int defined = 0;
         for (int point = 0; point < POINTS; point++) {
-            Map<String, Double> values = new HashMap<>();
-            for (String name : variables) {
-                double magnitude = 0.3 + 2.7 * random.nextDouble();
-                values.put(name, random.nextBoolean() ? magnitude : -magnitude);
-            }
+            Map<String, Double> values = randomPoint(random, variables);
             double x = Evaluator.approx(a, values);
             double y = Evaluator.approx(b, values);
             if (Double.isFinite(x) && Double.isFinite(y)) {
@@ -317,6 +322,16 @@ final class Equivalence {
         return defined >= MIN_DEFINED_POINTS ? PointComparison.EQUAL : PointComparison.UNDECIDED;
     }
 
+    /** Values in [0.3, 3] of random sign: away from 0 and 1, where different expressions often coincide. */
+    private static Map<String, Double> randomPoint(SplittableRandom random, Set<String> variables) {
+        Map<String, Double> values = new HashMap<>();
+        for (String name : variables) {
+            double magnitude = 0.3 + 2.7 * random.nextDouble();
+            values.put(name, random.nextBoolean() ? magnitude : -magnitude);
+        }
+        return values;
+    }
+
     /** {@code a = c * b} for a constant c != 0 at random points (equivalent equations written differently). */
     private boolean proportional(MathExpr a, MathExpr b) {
         Set<String> variables = new TreeSet<>(Evaluator.variables(a));
@@ -324,15 +339,11 @@ final class Equivalence {
         if (variables.isEmpty()) {
             return false;
         }
-        SplittableRandom random = new SplittableRandom(0x5eed);
+        SplittableRandom random = new SplittableRandom(SEED);
         Double ratio = null;
         int defined = 0;
         for (int point = 0; point < POINTS; point++) {
-            Map<String, Double> values = new HashMap<>();
-            for (String name : variables) {
-                double magnitude = 0.3 + 2.7 * random.nextDouble();
-                values.put(name, random.nextBoolean() ? magnitude : -magnitude);
-            }
+            Map<String, Double> values = randomPoint(random, variables);
             double x = Evaluator.approx(a, values);
             double y = Evaluator.approx(b, values);
             if (!Double.isFinite(x) || !Double.isFinite(y) || Math.abs(y) < 1e-9) {
@@ -354,8 +365,20 @@ final class Equivalence {
         if (difference == null) {
             return false;
         }
-        usedCas = true;
-        CasChecker.Outcome outcome = CasChecker.shared().isZero(difference, casTimeout);
+        CasChecker cas = CasChecker.shared();
+        if (cas == null) {
+            return false;
+        }
+        // one budget for the whole check, however many items need the CAS (the clock starts once Symja is up)
+        long now = System.nanoTime();
+        if (casDeadline == 0) {
+            casDeadline = now + casTimeout.toNanos();
+        }
+        if (now >= casDeadline) {
+            timedOut = true;
+            return false;
+        }
+        CasChecker.Outcome outcome = cas.isZero(difference, Duration.ofNanos(casDeadline - now));
         if (outcome == CasChecker.Outcome.TIMEOUT) {
             timedOut = true;
         }

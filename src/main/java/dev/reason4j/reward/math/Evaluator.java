@@ -260,7 +260,8 @@ final class Evaluator {
         double y = f.args().size() > 1 ? approx(f.args().get(1), variables) : Double.NaN;
         return switch (f.name()) {
             case "sqrt" -> Math.sqrt(x);
-            case "root" -> y < 0 && x == Math.rint(x) && ((long) x) % 2 == 1 ? -Math.pow(-y, 1 / x) : Math.pow(y, 1 / x);
+            case "root" -> y < 0 && x == Math.rint(x) && ((long) x) % 2 == 1
+                    ? -Math.pow(-y, 1 / x) : Math.pow(y, 1 / x);
             case "sin" -> Math.sin(x);
             case "cos" -> Math.cos(x);
             case "tan" -> Math.tan(x);
@@ -312,6 +313,24 @@ final class Evaluator {
             case Div d -> hasDecimal(d.numerator()) || hasDecimal(d.denominator());
             case Pow p -> hasDecimal(p.base()) || hasDecimal(p.exponent());
             case Func f -> f.args().stream().anyMatch(Evaluator::hasDecimal);
+            default -> false;
+        };
+    }
+
+    /**
+     * True when a variable is raised to a numeric power above {@code limit}: such values under- or overflow doubles
+     * at most sample points ({@code x^{1000}} reads as 0 for |x| < 0.5), so sampling cannot be trusted with them.
+     */
+    static boolean hasSteepPower(MathExpr expr, double limit) {
+        return switch (expr) {
+            case Pow p -> (!variables(p.base()).isEmpty() && variables(p.exponent()).isEmpty()
+                    && !(Math.abs(approx(p.exponent(), Map.of())) <= limit))
+                    || hasSteepPower(p.base(), limit) || hasSteepPower(p.exponent(), limit);
+            case Neg n -> hasSteepPower(n.operand(), limit);
+            case Add a -> a.terms().stream().anyMatch(term -> hasSteepPower(term, limit));
+            case Mul m -> m.factors().stream().anyMatch(factor -> hasSteepPower(factor, limit));
+            case Div d -> hasSteepPower(d.numerator(), limit) || hasSteepPower(d.denominator(), limit);
+            case Func f -> f.args().stream().anyMatch(arg -> hasSteepPower(arg, limit));
             default -> false;
         };
     }

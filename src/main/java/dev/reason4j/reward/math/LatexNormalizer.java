@@ -1,5 +1,6 @@
 package dev.reason4j.reward.math;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -19,19 +20,22 @@ final class LatexNormalizer {
             Map.entry("÷", "\\div "), Map.entry("≤", "\\le "), Map.entry("≥", "\\ge "), Map.entry("≠", "\\ne "),
             Map.entry("π", "\\pi "), Map.entry("√", "\\sqrt "), Map.entry("∞", "\\infty "), Map.entry("±", "\\pm "),
             Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "),
+            Map.entry("²", "^2"), Map.entry("³", "^3"),
             Map.entry("€", ""), Map.entry("£", ""), Map.entry("¥", ""), Map.entry("\u00a0", " "));
 
     /** Wrappers whose content is kept as plain text (units among them are dropped). */
     private static final Pattern TEXT_WRAPPER = Pattern.compile(
-            "\\\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox|operatorname)\\s*\\{");
+            "\\\\(?:text|textbf|textit|textrm|textnormal|textup|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox"
+                    + "|operatorname)\\s*\\{");
 
     /** Commands that only change spacing or size. */
     private static final Pattern SPACING = Pattern.compile(
             "\\\\left\\.|\\\\right\\.|\\\\left(?![a-zA-Z])|\\\\right(?![a-zA-Z])|\\\\[bB]ig{1,2}[lr]?(?![a-zA-Z])"
                     + "|\\\\displaystyle|\\\\textstyle|\\\\scriptstyle|\\\\limits|\\\\nolimits|\\\\hspace\\*?\\{[^}]*}"
-                    + "|(?<!\\\\)\\\\[!,;:> ]|\\\\quad|\\\\qquad|~");
+                    + "|(?<!\\\\)\\\\[,;:> ]|\\\\quad|\\\\qquad|~");
 
-    private static final Pattern DEGREES = Pattern.compile("\\^\\s*\\{\\s*\\\\circ\\s*}|\\^\\s*\\\\circ|\\\\circ|\\\\degree");
+    private static final Pattern DEGREES = Pattern.compile(
+            "\\^\\s*\\{\\s*\\\\circ\\s*}|\\^\\s*\\\\circ|\\\\circ|\\\\degree");
 
     /** Unit and currency words; dropped after a number or when they are all a {@code \text{}} holds. */
     static final Set<String> UNITS = Set.of(
@@ -48,7 +52,8 @@ final class LatexNormalizer {
     static {
         String alternatives = String.join("|", UNITS.stream().filter(unit -> unit.length() > 1)
                 .sorted((a, b) -> b.length() - a.length()).toList());
-        UNIT_AFTER_NUMBER = Pattern.compile("(\\d|\\})\\s*(?:(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*)+$",
+        UNIT_AFTER_NUMBER = Pattern.compile(
+                "(\\d|\\})\\s*(?:(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*)+$",
                 Pattern.CASE_INSENSITIVE);
     }
 
@@ -65,6 +70,8 @@ final class LatexNormalizer {
             }
         }
         text = unwrapText(text);
+        // \! is a negative thin space, as in 32,\!348: it separates nothing
+        text = text.replace("\\!", "");
         text = SPACING.matcher(text).replaceAll(" ");
         text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
                 .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
@@ -88,7 +95,7 @@ final class LatexNormalizer {
         return text.replaceAll("\\s+", " ").strip();
     }
 
-    /** {@code \text{ cm}} vanishes, {@code \text{(A)}} becomes {@code (A)}, {@code \text{ and }} becomes {@code and}. */
+    /** {@code \text{ cm}} vanishes; {@code \text{(A)}} becomes {@code (A)} and {@code \text{ and }} {@code and}. */
     private static String unwrapText(String text) {
         Matcher matcher = TEXT_WRAPPER.matcher(text);
         StringBuilder out = new StringBuilder();
@@ -101,7 +108,7 @@ final class LatexNormalizer {
             String content = text.substring(matcher.end(), close).strip();
             out.append(text, position, matcher.start());
             String word = content.toLowerCase(Locale.ROOT).replaceAll("[.\\s]+", " ").strip();
-            boolean unit = word.isEmpty() || UNITS.contains(word) || UNITS.containsAll(Set.of(word.split(" ")));
+            boolean unit = word.isEmpty() || UNITS.contains(word) || UNITS.containsAll(List.of(word.split(" ")));
             out.append(unit ? " " : " " + content + " ");
             position = close + 1;
             // a unit's exponent: \text{cm}^2

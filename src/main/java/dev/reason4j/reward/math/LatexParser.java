@@ -19,6 +19,7 @@ import dev.reason4j.reward.math.MathExpr.Sym;
 import dev.reason4j.reward.math.MathExpr.Text;
 import dev.reason4j.reward.math.MathExpr.Tuple;
 import dev.reason4j.reward.math.MathExpr.Union;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -448,7 +449,95 @@ final class LatexParser {
                 position++;
             }
         }
-        return new Num(Rational.parseDecimal(text.substring(start, position)), decimal);
+        String digits = text.substring(start, position);
+        MathExpr repeating = repeatingDecimal(digits);
+        if (repeating != null) {
+            return repeating;
+        }
+        Rational value = Rational.parseDecimal(digits);
+        MathExpr mixed = decimal ? null : mixedNumber(value);
+        if (mixed != null) {
+            return mixed;
+        }
+        // scientific notation 1.5e-5 (an 'e' followed by digits; "2e" alone is 2 times e)
+        int exponentEnd = scientificExponentEnd(position);
+        if (exponentEnd > 0) {
+            int exponent = Integer.parseInt(text.substring(position + 1, exponentEnd).replace("+", ""));
+            position = exponentEnd;
+            return new Num(value.multiply(Rational.of(10).pow(exponent)), true);
+        }
+        return new Num(value, decimal);
+    }
+
+    /**
+     * {@code 0.\overline{3}} and {@code 0.1\overline{6}}: a repeating decimal, an exact fraction. {@code digits} is the
+     * part already read (the overline starts at {@code position}, or after a lone point).
+     */
+    private MathExpr repeatingDecimal(String digits) {
+        int at = position;
+        String whole = digits;
+        if (!digits.contains(".") && text.startsWith(".\\overline", at)) {
+            at++;
+            whole = digits + ".";
+        }
+        if (!whole.contains(".") || !text.startsWith("\\overline", at)) {
+            return null;
+        }
+        int open = at + "\\overline".length();
+        while (open < text.length() && text.charAt(open) == ' ') {
+            open++;
+        }
+        int close = open < text.length() && text.charAt(open) == '{' ? LatexNormalizer.matchingBrace(text, open) : -1;
+        String repeated = close < 0 ? "" : text.substring(open + 1, close).strip();
+        if (repeated.isEmpty() || repeated.length() > 50 || !repeated.chars().allMatch(Character::isDigit)) {
+            return null;
+        }
+        position = close + 1;
+        // x = I.F(R)...: x = (IFR - IF) / (10^|F| * (10^|R| - 1))
+        String fraction = whole.substring(whole.indexOf('.') + 1);
+        String prefix = whole.replace(".", "");
+        BigInteger withRepeat = new BigInteger(prefix + repeated);
+        BigInteger withoutRepeat = new BigInteger(prefix.isEmpty() ? "0" : prefix);
+        BigInteger denominator = BigInteger.TEN.pow(fraction.length())
+                .multiply(BigInteger.TEN.pow(repeated.length()).subtract(BigInteger.ONE));
+        return new Num(new Rational(withRepeat.subtract(withoutRepeat), denominator), false);
+    }
+
+    /** {@code 1\frac{1}{4}}: an integer written right before a proper fraction of integers is a mixed number. */
+    private MathExpr mixedNumber(Rational whole) {
+        if (!text.startsWith("\\frac", position) || isLetterAt(position + 5)) {
+            return null;
+        }
+        int start = position;
+        int savedDepth = depth;
+        try {
+            MathExpr fraction = parseCommand();
+            if (fraction instanceof Div(Num(Rational numerator, boolean d1), Num(Rational denominator, boolean d2))
+                    && !d1 && !d2 && numerator.isInteger() && denominator.isInteger() && numerator.signum() > 0
+                    && numerator.compareTo(denominator) < 0) {
+                return new Num(whole.add(numerator.divide(denominator)), false);
+            }
+        } catch (ParseException e) {
+            // not a mixed number: parsed again below as a product
+        }
+        position = start;
+        depth = savedDepth;
+        return null;
+    }
+
+    private int scientificExponentEnd(int at) {
+        if (at >= text.length() || (text.charAt(at) != 'e' && text.charAt(at) != 'E')) {
+            return -1;
+        }
+        int i = at + 1;
+        if (i < text.length() && (text.charAt(i) == '-' || text.charAt(i) == '+')) {
+            i++;
+        }
+        int digits = i;
+        while (i < text.length() && Character.isDigit(text.charAt(i)) && i - digits < 4) {
+            i++;
+        }
+        return i > digits && !isLetterAt(i) && !(i < text.length() && Character.isDigit(text.charAt(i))) ? i : -1;
     }
 
     /** After {@code (} or {@code [}: a group, a tuple, or an interval (the closing bracket decides). */
@@ -668,13 +757,13 @@ final class LatexParser {
 
     /** {@code \begin{pmatrix} a & b \\ c & d \end{pmatrix}} (also bmatrix, matrix, array). */
     private MathExpr parseEnvironment() {
-        String environment = subscriptTextBraced();
+        String environment = bracedText();
         if (!environment.endsWith("matrix") && !environment.equals("array")) {
             throw new ParseException("unsupported environment " + environment);
         }
         skipSpaces();
         if (environment.equals("array") && peek() == '{') {
-            subscriptTextBraced();
+            bracedText();
         }
         List<List<MathExpr>> rows = new ArrayList<>();
         List<MathExpr> row = new ArrayList<>();
@@ -682,7 +771,7 @@ final class LatexParser {
             skipSpaces();
             if (text.startsWith("\\end", position)) {
                 position += 4;
-                subscriptTextBraced();
+                bracedText();
                 break;
             }
             row.add(parseSum());
@@ -706,7 +795,7 @@ final class LatexParser {
         return new Matrix(List.copyOf(rows));
     }
 
-    private String subscriptTextBraced() {
+    private String bracedText() {
         skipSpaces();
         if (peek() != '{') {
             throw new ParseException("expected '{' at " + position);

@@ -69,7 +69,8 @@ sealed interface MathExpr {
             case Add a -> {
                 StringBuilder text = new StringBuilder(render(a.terms().getFirst()));
                 for (MathExpr term : a.terms().subList(1, a.terms().size())) {
-                    text.append(term instanceof Neg(MathExpr inner) ? " - " + grouped(inner, false) : " + " + render(term));
+                    text.append(term instanceof Neg(MathExpr inner)
+                            ? " - " + grouped(inner, false) : " + " + render(term));
                 }
                 yield text.toString();
             }

@@ -15,7 +15,7 @@ public final class MathVerifier {
      * @param relativeTolerance  numbers compare as {@code |a-b| <= tol * max(|a|,|b|)} when either has a decimal or
      *                           irrational value (exact rationals compare exactly); 1e-4 as verl's prime_math and
      *                           Qwen2.5-Math's grader ({@code isclose(rel_tol=1e-4)})
-     * @param casTimeout         time limit for one symbolic (CAS) check
+     * @param casTimeout         time limit for all symbolic (CAS) work of one check
      * @param lastNumberFallback take the last number of a response that marks no answer (GSM8K-style tasks)
      */
     public record Options(double relativeTolerance, Duration casTimeout, boolean lastNumberFallback) {
@@ -60,7 +60,7 @@ public final class MathVerifier {
     }
 
     /**
-     * @param gold     the reference answer, bare ({@code 42}, {@code \frac{1}{2}}) or with {@code \boxed{}} / {@code ####}
+     * @param gold     the reference answer: bare ({@code 42}, {@code \frac{1}{2}}), boxed, or after {@code ####}
      * @param response the model's output (or a bare answer)
      */
     public MathVerdict verify(String gold, String response) {

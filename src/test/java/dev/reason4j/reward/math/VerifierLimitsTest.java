@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,26 @@ class VerifierLimitsTest {
             assertFalse(verdict.correct(), c[1].substring(0, Math.min(60, c[1].length())));
             assertTrue(seconds < 1.0, "took " + seconds + " s: " + c[1].substring(0, Math.min(60, c[1].length())));
         }
+    }
+
+    /** The CAS budget is per check: a list of items that each need seconds of Symja still answers in time. */
+    @Test
+    void casTimeIsBudgetedPerCheckNotPerItem() {
+        CasChecker.shared();
+        MathVerifier verifier = new MathVerifier(new MathVerifier.Options(1e-4, Duration.ofMillis(200), false));
+        StringBuilder gold = new StringBuilder("\\{");
+        StringBuilder pred = new StringBuilder("\\boxed{\\{");
+        for (int k = 1; k <= 10; k++) {
+            // undefined at every real sample point, so only the CAS can compare them (about 0.7 s each)
+            gold.append(k > 1 ? ", " : "").append("\\sqrt{-").append(k).append("-(x+y+z+w)^{30}}");
+            pred.append(k > 1 ? ", " : "").append("\\sqrt{-").append(k).append("-(x+y+z+w)^{29}(w+x+y+z)}");
+        }
+        long start = System.nanoTime();
+        MathVerdict verdict = verifier.verify(gold.append("\\}").toString(), pred.append("\\}}").toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(verdict.timedOut());
+        assertFalse(verdict.correct());
+        assertTrue(seconds < 3, "took " + seconds + " s");
     }
 
     @Test
