@@ -10,7 +10,8 @@ public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
             new TokenizeCommand(),
-            new RenderChatCommand()
+            new RenderChatCommand(),
+            new TrainTokenizerCommand()
     );
 
     public static void main(String[] argv) {
