@@ -20,7 +20,8 @@ public final class Main {
             new ConfigCommand(),
             new BenchCommand(),
             new InitModelCommand(),
-            new TaskCommand()
+            new TaskCommand(),
+            new TrainTokenizerCommand()
     );
 
     public static void main(String[] argv) {

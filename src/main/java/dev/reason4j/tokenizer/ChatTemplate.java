@@ -39,10 +39,10 @@ public final class ChatTemplate {
                 .withFailOnUnknownTokens(false)
                 .withNestedInterpretationEnabled(false) // message text is data: never render "{{ }}" inside it
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
-                        .withUsePyishObjectMapper(true)
-                        .withParseWhitespaceControlStrictly(true)
-                        .withKeepNullableLoopValues(true)
-                        .withUseTrimmingForNotesAndExpressions(true)
+                        .withUsePyishObjectMapper(true) // lists and dicts print as Python's repr
+                        .withParseWhitespaceControlStrictly(true) // "{%-"/"-%}" exactly as jinja2 reads them
+                        .withKeepNullableLoopValues(true) // None items stay in loops
+                        .withUseTrimmingForNotesAndExpressions(true) // "{{-" and "-}}" strip whitespace too
                         .build())
                 .build();
         this.jinjava = JinjaSyntax.newJinjava(config);

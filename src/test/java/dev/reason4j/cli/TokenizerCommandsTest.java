@@ -74,4 +74,21 @@ class TokenizerCommandsTest {
         Result masked = run(conversation, (in, out, err) -> RenderChatCommand.process(qwen, true, in, out, err));
         assertTrue(masked.out().split("\n")[0].contains("\"assistant_mask\":[0,0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,0]"), masked.out());
     }
+
+    @Test
+    void trainTokenizerWritesALoadableDirectory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            corpus.append("{\"text\": \"Q: What is ").append(i).append(" plus 7? A: ").append(i + 7).append("\"}\n");
+        }
+        Path input = dir.resolve("corpus.jsonl");
+        java.nio.file.Files.writeString(input, corpus);
+        Path output = dir.resolve("tok");
+        int code = new TrainTokenizerCommand().run(new Args(new String[] {
+            "--input", input.toString(), "--output", output.toString(), "--vocab-size", "300"}));
+        assertEquals(0, code);
+        Tokenizer trained = Tokenizer.load(output);
+        assertEquals("Q: What is 12 plus 7? A: 19", trained.decode(trained.encode("Q: What is 12 plus 7? A: 19")));
+        assertEquals(2, trained.eosTokenId().getAsInt());
+    }
 }

@@ -52,6 +52,18 @@ class PipelineVariantsParityTest {
     }
 
     @Test
+    void robertaAndSequencePostProcessors() throws Exception {
+        check("roberta", json -> json.set("post_processor", node("{\"type\":\"RobertaProcessing\","
+                + "\"sep\":[\"<|im_end|>\",2],\"cls\":[\"<|im_start|>\",1],\"trim_offsets\":true,\"add_prefix_space\":false}")));
+        check("sequence", json -> json.set("post_processor", node("{\"type\":\"Sequence\",\"processors\":["
+                + "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":false,\"use_regex\":false},"
+                + "{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<|endoftext|>\",\"type_id\":0}},"
+                + "{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}],\"pair\":[{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},"
+                + "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}}],\"special_tokens\":{\"<|endoftext|>\":"
+                + "{\"id\":\"<|endoftext|>\",\"ids\":[0],\"tokens\":[\"<|endoftext|>\"]}}}]}")));
+    }
+
+    @Test
     void digitsLiteralSplitAndBehaviours() throws Exception {
         for (String behavior : List.of("Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous")) {
             for (boolean invert : new boolean[] {false, true}) {
