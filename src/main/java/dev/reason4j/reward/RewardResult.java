@@ -1,6 +1,8 @@
 package dev.reason4j.reward;
 
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A response's scalar reward and named details for metrics (e.g. {@code "format": 1.0, "correct": 0.0}).
@@ -12,5 +14,19 @@ public record RewardResult(double reward, Map<String, Double> metrics) {
 
     public static RewardResult of(double reward) {
         return new RewardResult(reward, Map.of());
+    }
+
+    /**
+     * Batch means for logging: {@code "reward"} and every metric any result reports, a result that lacks a metric
+     * counting as 0 (so flags such as {@code reward_timeout} give the fraction of responses flagged).
+     */
+    public static Map<String, Double> meanMetrics(List<RewardResult> results) {
+        Map<String, Double> sums = new TreeMap<>();
+        for (RewardResult result : results) {
+            sums.merge("reward", result.reward(), Double::sum);
+            result.metrics().forEach((key, value) -> sums.merge(key, value, Double::sum));
+        }
+        sums.replaceAll((key, sum) -> sum / results.size());
+        return sums;
     }
 }

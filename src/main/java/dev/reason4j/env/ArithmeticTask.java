@@ -1,0 +1,215 @@
+package dev.reason4j.env;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Multi-digit arithmetic: "What is 47 + 385?" → 432. Options: {@code digits} (most digits per operand, default 2),
+ * {@code min_digits} (default 1), {@code operands} (default 2), {@code operators} (a subset of {@code +-*}, default
+ * {@code +}), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
+ * (wrap the reasoning in {@code <think>} tags, default false). Usual precedence; every intermediate result is
+ * non-negative (problems that would go negative are redrawn).
+ *
+ * <p>The worked solution does each operation as column arithmetic, lowest digit first, one line per column with
+ * the carry (or borrow) written out, so each line is a one-digit fact a small model can learn:
+ * <pre>
+ * 7+5+0=12        7 + 5 + carry 0 = 12: write 2, carry 1
+ * 4+8+1=13
+ * 0+3+1=04
+ * 47+385=432
+ * \boxed{432}
+ * </pre>
+ * Subtraction borrows visibly ({@code 12-5-0=7} means 2 borrowed 10, then the next column subtracts borrow 1);
+ * multiplication does one column line per digit ({@code 7*5+0=35}), then adds the shifted partial products.
+ */
+public final class ArithmeticTask implements Task {
+    public static final String NAME = "arithmetic";
+
+    private final int minDigits;
+    private final int maxDigits;
+    private final int operands;
+    private final String operators;
+    private final String scratchpad;
+    private final boolean think;
+
+    public ArithmeticTask(Map<String, Object> options) {
+        TaskOptions read = new TaskOptions(NAME, options);
+        maxDigits = read.integer("digits", 2, 1, 18);
+        minDigits = read.integer("min_digits", 1, 1, maxDigits);
+        operands = read.integer("operands", 2, 2, 8);
+        operators = read.string("operators", "+", null);
+        scratchpad = read.string("scratchpad", "columns", Set.of("columns", "steps", "none"));
+        think = read.bool("think", false);
+        read.finish();
+        if (operators.isEmpty() || !operators.chars().allMatch(c -> c == '+' || c == '-' || c == '*')
+                || operators.chars().distinct().count() != operators.length()) {
+            throw new IllegalArgumentException("task " + NAME + ": option operators must be distinct characters of"
+                    + " +-* such as '+-', got '" + operators + "'");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Problem generate(Random random) {
+        while (true) {
+            List<BigInteger> numbers = new ArrayList<>();
+            List<Character> ops = new ArrayList<>();
+            for (int i = 0; i < operands; i++) {
+                numbers.add(randomNumber(random));
+                if (i > 0) {
+                    ops.add(operators.charAt(random.nextInt(operators.length())));
+                }
+            }
+            List<String> lines = new ArrayList<>();
+            BigInteger result = evaluate(new ArrayList<>(numbers), new ArrayList<>(ops), lines);
+            if (result == null) {
+                continue;  // an intermediate result went negative
+            }
+            StringBuilder key = new StringBuilder(numbers.getFirst().toString());
+            StringBuilder question = new StringBuilder("What is ").append(numbers.getFirst());
+            for (int i = 0; i < ops.size(); i++) {
+                key.append(ops.get(i)).append(numbers.get(i + 1));
+                question.append(' ').append(ops.get(i)).append(' ').append(numbers.get(i + 1));
+            }
+            String answer = result.toString();
+            return new Problem(NAME, key.toString(), question.append('?').toString(), answer, answer,
+                    Answers.workedSolution(lines, answer, think));
+        }
+    }
+
+    @Override
+    public double verify(String response, String groundTruth) {
+        return Answers.verifyInteger(NAME, response, groundTruth);
+    }
+
+    /** A number with a uniformly drawn digit count in [minDigits, maxDigits] (so short and long are equally likely). */
+    private BigInteger randomNumber(Random random) {
+        int digits = minDigits + random.nextInt(maxDigits - minDigits + 1);
+        StringBuilder text = new StringBuilder();
+        text.append(digits == 1 ? random.nextInt(10) : 1 + random.nextInt(9));
+        for (int i = 1; i < digits; i++) {
+            text.append(random.nextInt(10));
+        }
+        return new BigInteger(text.toString());
+    }
+
+    /** Evaluates with precedence (all {@code *} first, then left to right), writing each step; null if negative. */
+    private BigInteger evaluate(List<BigInteger> numbers, List<Character> ops, List<String> lines) {
+        for (int i = 0; i < ops.size(); ) {
+            if (ops.get(i) == '*') {
+                numbers.set(i, step(numbers.get(i), '*', numbers.remove(i + 1), lines));
+                ops.remove(i);
+            } else {
+                i++;
+            }
+        }
+        BigInteger value = numbers.getFirst();
+        for (int i = 0; i < ops.size(); i++) {
+            BigInteger operand = numbers.get(i + 1);
+            if (ops.get(i) == '-' && value.compareTo(operand) < 0) {
+                return null;
+            }
+            value = step(value, ops.get(i), operand, lines);
+        }
+        return value;
+    }
+
+    /** One operation: its column lines (per the scratchpad option) and the summary line {@code a+b=c}. */
+    private BigInteger step(BigInteger a, char op, BigInteger b, List<String> lines) {
+        List<String> columns = new ArrayList<>();
+        BigInteger result = switch (op) {
+            case '+' -> add(a, b, columns);
+            case '-' -> subtract(a, b, columns);
+            default -> multiply(a, b, columns);
+        };
+        if (scratchpad.equals("none")) {
+            return result;
+        }
+        if (scratchpad.equals("columns")) {
+            lines.addAll(columns);
+        }
+        lines.add(a + String.valueOf(op) + b + "=" + result);
+        return result;
+    }
+
+    /** Column addition, lowest digit first: {@code 7+5+0=12} (digit plus digit plus carry, two-digit sum). */
+    static BigInteger add(BigInteger a, BigInteger b, List<String> lines) {
+        String x = a.toString();
+        String y = b.toString();
+        int carry = 0;
+        for (int i = 0; i < Math.max(x.length(), y.length()); i++) {
+            int dx = digit(x, i);
+            int dy = digit(y, i);
+            int sum = dx + dy + carry;
+            lines.add(dx + "+" + dy + "+" + carry + "=" + sum / 10 + sum % 10);
+            carry = sum / 10;
+        }
+        return a.add(b);
+    }
+
+    /** Column subtraction (a ≥ b), lowest digit first: {@code 12-5-0=7} borrows 10, so the next line has {@code -1}. */
+    static BigInteger subtract(BigInteger a, BigInteger b, List<String> lines) {
+        String x = a.toString();
+        String y = b.toString();
+        int borrow = 0;
+        for (int i = 0; i < x.length(); i++) {
+            int top = digit(x, i);
+            int dy = digit(y, i);
+            int nextBorrow = top - dy - borrow < 0 ? 1 : 0;
+            top += 10 * nextBorrow;
+            lines.add(top + "-" + dy + "-" + borrow + "=" + (top - dy - borrow));
+            borrow = nextBorrow;
+        }
+        return a.subtract(b);
+    }
+
+    /**
+     * Long multiplication: for each digit d of b (lowest first) the column lines of a×d ({@code 7*5+0=35}) and the
+     * shifted partial product ({@code 47*80=3760}); then the partial products are added column by column.
+     */
+    static BigInteger multiply(BigInteger a, BigInteger b, List<String> lines) {
+        String x = a.toString();
+        String y = b.toString();
+        BigInteger total = null;
+        for (int j = 0; j < y.length(); j++) {
+            int d = digit(y, j);
+            if (d == 0 && y.length() > 1) {
+                continue;  // a zero digit adds nothing
+            }
+            int carry = 0;
+            for (int i = 0; i < x.length(); i++) {
+                int dx = digit(x, i);
+                int product = dx * d + carry;
+                lines.add(dx + "*" + d + "+" + carry + "=" + product / 10 + product % 10);
+                carry = product / 10;
+            }
+            BigInteger multiplier = BigInteger.valueOf(d).multiply(BigInteger.TEN.pow(j));
+            BigInteger partial = a.multiply(multiplier);
+            if (y.length() > 1) {
+                lines.add(a + "*" + multiplier + "=" + partial);
+            }
+            if (total == null) {
+                total = partial;
+            } else {
+                BigInteger sum = add(total, partial, lines);
+                lines.add(total + "+" + partial + "=" + sum);
+                total = sum;
+            }
+        }
+        return total;
+    }
+
+    /** The i-th digit from the right, 0 past the left end. */
+    private static int digit(String number, int i) {
+        int index = number.length() - 1 - i;
+        return index >= 0 ? number.charAt(index) - '0' : 0;
+    }
+}

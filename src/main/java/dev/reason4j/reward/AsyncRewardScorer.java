@@ -1,0 +1,99 @@
+package dev.reason4j.reward;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scores responses concurrently on a bounded pool of worker threads, with a time limit per call, so one slow check
+ * (a program that hangs, a symbolic simplification that explodes) never holds up a batch: when a call runs past
+ * {@code timeout} its result is reward 0 with metric {@code reward_timeout = 1} and its worker is interrupted
+ * (the code sandbox kills its process when interrupted). A function that throws gives reward 0 with
+ * {@code reward_error = 1}, and the error is printed, since one bad response must not stop training.
+ */
+public final class AsyncRewardScorer implements AutoCloseable {
+    public static final String TIMEOUT_METRIC = "reward_timeout";
+    public static final String ERROR_METRIC = "reward_error";
+
+    private final RewardFunction function;
+    private final Duration timeout;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timers;
+
+    /**
+     * @param threads how many calls run at once (code rewards start processes: about the number of cores)
+     * @param timeout the longest one call may run, counted from when it starts
+     */
+    public AsyncRewardScorer(RewardFunction function, int threads, Duration timeout) {
+        if (threads <= 0 || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("reward scorer needs threads > 0 and a positive timeout");
+        }
+        this.function = function;
+        this.timeout = timeout;
+        this.workers = Executors.newFixedThreadPool(threads, daemonThreads("reward-worker-"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemonThreads("reward-timer-"));
+    }
+
+    /** Starts scoring one response; the future always completes normally. */
+    public CompletableFuture<RewardResult> submit(RewardInput input) {
+        CompletableFuture<RewardResult> result = new CompletableFuture<>();
+        workers.execute(() -> run(input, result));
+        return result;
+    }
+
+    /** Scores every input and waits for all; results in input order. */
+    public List<RewardResult> scoreAll(List<RewardInput> inputs) {
+        List<CompletableFuture<RewardResult>> futures = inputs.stream().map(this::submit).toList();
+        return futures.stream().map(CompletableFuture::join).toList();
+    }
+
+    private void run(RewardInput input, CompletableFuture<RewardResult> result) {
+        Thread worker = Thread.currentThread();
+        // The lock makes sure the timer interrupts this worker only while it is still running this call.
+        Object lock = new Object();
+        boolean[] running = {true};
+        ScheduledFuture<?> timer = timers.schedule(() -> {
+            synchronized (lock) {
+                if (result.complete(new RewardResult(0.0, Map.of(TIMEOUT_METRIC, 1.0))) && running[0]) {
+                    worker.interrupt();
+                }
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            result.complete(function.score(input));
+        } catch (Throwable e) {
+            if (result.complete(new RewardResult(0.0, Map.of(ERROR_METRIC, 1.0)))) {
+                System.err.println("reason4j: reward function failed on a response from '" + input.dataSource()
+                        + "': " + e);
+            }
+        } finally {
+            timer.cancel(false);
+            synchronized (lock) {
+                running[0] = false;
+            }
+            Thread.interrupted(); // clear an interrupt meant for this call before taking the next
+        }
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        timers.shutdownNow();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

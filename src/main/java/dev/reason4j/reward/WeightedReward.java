@@ -1,0 +1,56 @@
+package dev.reason4j.reward;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A weighted sum of reward functions: {@code reward = Σ weight_i · r_i}. Each component's unweighted reward is
+ * reported in the metrics under its name, and its own metrics under {@code name/key}, so every part of a shaped
+ * reward (correctness, format, overlong, …) can be followed separately.
+ */
+public final class WeightedReward implements RewardFunction {
+    public record Component(String name, double weight, RewardFunction function) {
+        public Component {
+            if (name == null || name.isBlank() || function == null) {
+                throw new IllegalArgumentException("a reward component needs a name and a function");
+            }
+            if (!Double.isFinite(weight)) {
+                throw new IllegalArgumentException("reward component '" + name + "' has weight " + weight);
+            }
+        }
+    }
+
+    private final List<Component> components;
+
+    public WeightedReward(List<Component> components) {
+        if (components.isEmpty()) {
+            throw new IllegalArgumentException("a weighted reward needs at least one component");
+        }
+        this.components = List.copyOf(components);
+    }
+
+    /** Components looked up by name in {@link RewardFunctions}, in the map's iteration order. */
+    public static WeightedReward ofRegistered(Map<String, Double> weightsByName) {
+        return new WeightedReward(weightsByName.entrySet().stream()
+                .map(e -> new Component(e.getKey(), e.getValue(), RewardFunctions.get(e.getKey())))
+                .toList());
+    }
+
+    public List<Component> components() {
+        return components;
+    }
+
+    @Override
+    public RewardResult score(RewardInput input) {
+        double total = 0;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (Component component : components) {
+            RewardResult part = component.function().score(input);
+            total += component.weight() * part.reward();
+            metrics.put(component.name(), part.reward());
+            part.metrics().forEach((key, value) -> metrics.put(component.name() + "/" + key, value));
+        }
+        return new RewardResult(total, metrics);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.reason4j.rollout;
+
+/**
+ * One sampled continuation of prompt {@code promptIndex} (sample {@code sampleIndex} of n).
+ *
+ * @param tokens   the generated token ids (a sampled stop token included, as the last one)
+ * @param logProbs logProbs[i] = log p(tokens[i] | prompt, tokens[..i]) under softmax(logits / temperature),
+ *                 before top-k/top-p/min-p truncation: the convention of {@code Transformer.forward} at that temperature
+ */
+public record Completion(int promptIndex, int sampleIndex, int[] tokens, float[] logProbs, FinishReason finishReason) {}

@@ -1,0 +1,82 @@
+package dev.reason4j.trainer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Per-step metrics: one JSON object per line in {@code metrics.jsonl} (flushed each step, so a killed run keeps
+ * what it measured) and a short progress line on the console.
+ */
+public final class MetricsLog implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final BufferedWriter writer;
+
+    /** Opens {@code file} for appending (a resumed run continues the same log). */
+    public MetricsLog(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metrics log " + file, e);
+        }
+    }
+
+    public void write(Map<String, ?> metrics) {
+        try {
+            writer.write(JSON.writeValueAsString(metrics));
+            writer.newLine();
+            writer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics log", e);
+        }
+    }
+
+    /** A one-line summary of the named metrics that are present, e.g. {@code step 3 | reward 0.41 | ...}. */
+    public static String progressLine(Map<String, ?> metrics, String... keys) {
+        StringBuilder line = new StringBuilder();
+        for (String key : keys) {
+            Object value = metrics.get(key);
+            if (value == null) {
+                continue;
+            }
+            if (!line.isEmpty()) {
+                line.append(" | ");
+            }
+            line.append(key).append(' ').append(value instanceof Double d
+                    ? String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : "%.3f", d) : value);
+        }
+        return line.toString();
+    }
+
+    /** Reads a metrics log back (for plots and tests). */
+    public static java.util.List<Map<String, Object>> read(Path file) throws IOException {
+        java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> row = JSON.readValue(line, LinkedHashMap.class);
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.reason4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class VectorOpsTest {
+    private final Random random = new Random(7);
+
+    private float[] random(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian() * 3;
+        }
+        return x;
+    }
+
+    @Test
+    void reductionsMatchScalarLoops() {
+        for (int n : new int[] {0, 1, 7, 8, 15, 16, 17, 33, 100, 1001}) {
+            float[] a = random(n + 3);
+            float[] b = random(n + 5);
+            double dot = 0, sum = 0, squares = 0, max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                dot += (double) a[i + 3] * b[i + 5];
+                sum += a[i + 3];
+                squares += (double) a[i + 3] * a[i + 3];
+                max = Math.max(max, a[i + 3]);
+            }
+            assertEquals(dot, VectorOps.dot(a, 3, b, 5, n), 1e-4 * (1 + Math.sqrt(n)));
+            assertEquals(sum, VectorOps.sum(a, 3, n), 1e-4 * (1 + Math.sqrt(n)));
+            assertEquals(squares, VectorOps.sumOfSquares(a, 3, n), 1e-5 * (1 + squares));
+            assertEquals((float) max, VectorOps.max(a, 3, n));
+        }
+    }
+
+    @Test
+    void axpyScaleMultiply() {
+        int n = 37;
+        float[] x = random(n);
+        float[] y = random(n + 1);
+        float[] expected = new float[n + 1];
+        for (int i = 0; i <= n; i++) {
+            expected[i] = i == 0 ? y[0] : y[i] + 0.5f * x[i - 1];
+        }
+        VectorOps.axpy(0.5f, x, 0, y, 1, n);
+        for (int i = 0; i <= n; i++) {
+            assertEquals(expected[i], y[i], 1e-6);
+        }
+        float[] z = x.clone();
+        VectorOps.scale(z, 0, n, -2f);
+        float[] product = new float[n];
+        VectorOps.multiply(x, 0, z, 0, product, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(-2f * x[i], z[i]);
+            assertEquals(x[i] * z[i], product[i]);
+        }
+    }
+
+    @Test
+    void softmaxAndLogSumExp() {
+        for (int n : new int[] {1, 5, 8, 31, 1000}) {
+            float[] x = random(n);
+            x[0] = 80f;  // exp(80) overflows float: the max shift must handle it
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : x) {
+                max = Math.max(max, v);
+            }
+            double total = 0;
+            for (float v : x) {
+                total += Math.exp(v - max);
+            }
+            double logSumExp = max + Math.log(total);
+            assertEquals(logSumExp, VectorOps.logSumExp(x, 0, n), 1e-4);
+            float[] probabilities = x.clone();
+            VectorOps.softmax(probabilities, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Math.exp(x[i] - logSumExp), probabilities[i], 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void rmsNormAndSwiglu() {
+        int n = 29;
+        float[] x = random(n);
+        float[] weight = random(n);
+        float[] out = new float[n];
+        double meanSquare = 0;
+        for (float v : x) {
+            meanSquare += (double) v * v / n;
+        }
+        double inverseRms = 1 / Math.sqrt(meanSquare + 1e-6);
+        assertEquals(inverseRms, VectorOps.rmsNorm(x, 0, weight, 0, 1e-6f, out, 0, n), 1e-6 * inverseRms);
+        float[] gate = random(n);
+        float[] up = random(n);
+        float[] swiglu = new float[n];
+        VectorOps.swiglu(gate, 0, up, 0, swiglu, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(x[i] * inverseRms * weight[i], out[i], 1e-5 * (1 + Math.abs(out[i])));
+            double silu = gate[i] / (1 + Math.exp(-gate[i]));
+            assertEquals(silu * up[i], swiglu[i], 1e-5 * (1 + Math.abs(swiglu[i])));
+        }
+    }
+}
