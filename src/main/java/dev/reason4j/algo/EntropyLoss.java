@@ -14,12 +14,13 @@ public final class EntropyLoss {
 
     /**
      * From per-token entropies (the model's forward gives them): the aggregate and d loss / d entropy[b][t],
-     * which the model's backward turns into logit gradients.
+     * which the model's backward turns into logit gradients. {@code globalBatch}: see {@link GlobalBatch}.
      */
     public static Result<double[][]> fromEntropies(double[][] entropies, double[][] responseMask,
-                                                   LossAggregation aggregation, Double lossScaleFactor) {
-        return new Result<>(aggregation.aggregate(entropies, responseMask, lossScaleFactor),
-                aggregation.weights(responseMask, lossScaleFactor));
+                                                   LossAggregation aggregation, Double lossScaleFactor,
+                                                   GlobalBatch globalBatch) {
+        return new Result<>(aggregation.aggregate(entropies, responseMask, lossScaleFactor, globalBatch),
+                aggregation.weights(responseMask, lossScaleFactor, globalBatch));
     }
 
     /**
@@ -27,7 +28,8 @@ public final class EntropyLoss {
      * dH/dz_j = −p_j·(z_j − Σ_k p_k z_k), chained through the aggregation.
      */
     public static Result<double[][][]> fromLogits(double[][][] logits, double[][] responseMask,
-                                                  LossAggregation aggregation, Double lossScaleFactor) {
+                                                  LossAggregation aggregation, Double lossScaleFactor,
+                                                  GlobalBatch globalBatch) {
         if (logits.length != responseMask.length) {
             throw new IllegalArgumentException(
                     "logits has " + logits.length + " rows but responseMask has " + responseMask.length);
@@ -47,8 +49,8 @@ public final class EntropyLoss {
                 }
             }
         }
-        double loss = aggregation.aggregate(entropies, responseMask, lossScaleFactor);
-        double[][] weights = aggregation.weights(responseMask, lossScaleFactor);
+        double loss = aggregation.aggregate(entropies, responseMask, lossScaleFactor, globalBatch);
+        double[][] weights = aggregation.weights(responseMask, lossScaleFactor, globalBatch);
         for (int b = 0; b < logits.length; b++) {
             for (int t = 0; t < logits[b].length; t++) {
                 for (int v = 0; v < tokenGrads[b][t].length; v++) {

@@ -7,4 +7,17 @@ public interface KlController {
 
     /** Feeds the KL measured over {@code steps} samples (verl passes the batch size). */
     void update(double currentKl, int steps);
+
+    /**
+     * verl's {@code get_kl_controller}: {@code type} "fixed" ({@code kl_coef}) or "adaptive" ({@code kl_coef} as the
+     * start, {@code target_kl}, {@code horizon}).
+     */
+    static KlController create(String type, double klCoef, double targetKl, double horizon) {
+        return switch (type) {
+            case "fixed" -> new FixedKlController(klCoef);
+            case "adaptive" -> new AdaptiveKlController(klCoef, targetKl, horizon);
+            default -> throw new IllegalArgumentException(
+                    "unknown kl_ctrl.type '" + type + "'; expected fixed or adaptive");
+        };
+    }
 }

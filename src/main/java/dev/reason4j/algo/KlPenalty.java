@@ -41,13 +41,15 @@ public final class KlPenalty {
 
     /**
      * The KL loss term, aggregated like the policy loss (verl: {@code agg_loss(kl_penalty(...), mask, mode)});
-     * multiply loss and gradient by {@code kl_loss_coef}.
+     * multiply loss and gradient by {@code kl_loss_coef}. {@code globalBatch}: see {@link GlobalBatch}, null for a
+     * whole batch.
      */
     public static KlLoss loss(KlEstimator estimator, double[][] logProbs, double[][] refLogProbs,
-                              double[][] responseMask, LossAggregation aggregation, Double lossScaleFactor) {
+                              double[][] responseMask, LossAggregation aggregation, Double lossScaleFactor,
+                              GlobalBatch globalBatch) {
         TokenKl tokenKl = perToken(estimator, logProbs, refLogProbs, responseMask);
-        double loss = aggregation.aggregate(tokenKl.kl(), responseMask, lossScaleFactor);
-        double[][] grad = aggregation.weights(responseMask, lossScaleFactor);
+        double loss = aggregation.aggregate(tokenKl.kl(), responseMask, lossScaleFactor, globalBatch);
+        double[][] grad = aggregation.weights(responseMask, lossScaleFactor, globalBatch);
         for (int b = 0; b < grad.length; b++) {
             for (int t = 0; t < grad[b].length; t++) {
                 grad[b][t] *= tokenKl.gradLogProbs()[b][t];

@@ -7,7 +7,8 @@ import java.util.stream.Collectors;
  * How a {@code [batch][responseLength]} matrix of per-token losses becomes one scalar (verl {@code agg_loss},
  * config key {@code loss_agg_mode}). Every mode is linear in the losses, so {@link #weights} — d loss / d loss[b][t] —
  * turns a per-token derivative into the gradient of the aggregate. Rows with no masked-in token are left out of
- * the sequence means, and an empty batch aggregates to 0, as in verl.
+ * the sequence means, and an empty batch aggregates to 0, as in verl. With a {@link GlobalBatch} the divisors are
+ * the mini-batch's, so micro-batch losses add up to the mini-batch loss.
  */
 public enum LossAggregation {
     /** Σ mask·loss / Σ mask: every token weighs the same (DAPO). */
@@ -46,32 +47,31 @@ public enum LossAggregation {
 
     /** Aggregates with the default scale factor (the response length) for {@link #SEQ_MEAN_TOKEN_SUM_NORM}. */
     public double aggregate(double[][] lossMatrix, double[][] mask) {
-        return aggregate(lossMatrix, mask, null);
+        return aggregate(lossMatrix, mask, null, null);
     }
 
     /**
      * The aggregate loss, summed in verl's order. {@code lossScaleFactor} (verl {@code loss_scale_factor}) is used
-     * by {@link #SEQ_MEAN_TOKEN_SUM_NORM} only; null means the response length.
+     * by {@link #SEQ_MEAN_TOKEN_SUM_NORM} only; null means the response length. {@code globalBatch} null means
+     * this batch's own counts.
      */
-    public double aggregate(double[][] lossMatrix, double[][] mask, Double lossScaleFactor) {
+    public double aggregate(double[][] lossMatrix, double[][] mask, Double lossScaleFactor, GlobalBatch globalBatch) {
         Masked.requireSameShape("loss matrix", lossMatrix, mask);
+        GlobalBatch counts = globalBatch != null ? globalBatch : GlobalBatch.of(mask);
         switch (this) {
             case TOKEN_MEAN -> {
-                double tokens = Masked.count(mask);
-                return tokens == 0 ? 0.0 : Masked.sum(lossMatrix, mask) / tokens;
+                return counts.tokens() == 0 ? 0.0 : Masked.sum(lossMatrix, mask) / counts.tokens();
             }
             case SEQ_MEAN_TOKEN_SUM, SEQ_MEAN_TOKEN_MEAN -> {
                 double total = 0;
-                int sequences = 0;
                 for (int b = 0; b < lossMatrix.length; b++) {
                     double tokens = Masked.rowCount(mask[b]);
                     if (tokens > 0) {
                         double rowSum = rowSum(lossMatrix[b], mask[b]);
                         total += this == SEQ_MEAN_TOKEN_SUM ? rowSum : rowSum / (tokens + Masked.MEAN_EPSILON);
-                        sequences++;
                     }
                 }
-                return sequences == 0 ? 0.0 : total / sequences;
+                return counts.sequences() == 0 ? 0.0 : total / counts.sequences();
             }
             case SEQ_MEAN_TOKEN_SUM_NORM -> {
                 double total = 0;
@@ -87,19 +87,15 @@ public enum LossAggregation {
 
     /** d aggregate / d loss[b][t] with the default scale factor. */
     public double[][] weights(double[][] mask) {
-        return weights(mask, null);
+        return weights(mask, null, null);
     }
 
     /** d aggregate / d loss[b][t]: 0 on masked-out tokens and on every token of an empty batch. */
-    public double[][] weights(double[][] mask, Double lossScaleFactor) {
+    public double[][] weights(double[][] mask, Double lossScaleFactor, GlobalBatch globalBatch) {
         double[][] weights = Masked.zerosLike(mask);
-        int sequences = 0;
-        for (double[] row : mask) {
-            if (Masked.rowCount(row) > 0) {
-                sequences++;
-            }
-        }
-        double tokens = Masked.count(mask);
+        GlobalBatch counts = globalBatch != null ? globalBatch : GlobalBatch.of(mask);
+        double sequences = counts.sequences();
+        double tokens = counts.tokens();
         double scale = scaleFactor(mask, lossScaleFactor);
         for (int b = 0; b < mask.length; b++) {
             double rowTokens = Masked.rowCount(mask[b]);

@@ -8,9 +8,11 @@ package dev.reason4j.algo;
  * @param advantages   per-token advantages
  * @param responseMask 1 for tokens the loss trains on
  * @param config       clip ranges, aggregation, SAPO temperatures
+ * @param globalBatch  the mini-batch's counts when this is one micro-batch of it (gradient accumulation); null
+ *                     when this is the whole batch
  */
 public record PolicyLossInput(double[][] oldLogProbs, double[][] logProbs, double[][] advantages,
-                              double[][] responseMask, PolicyLossConfig config) {
+                              double[][] responseMask, PolicyLossConfig config, GlobalBatch globalBatch) {
     public PolicyLossInput {
         if (responseMask == null) {
             throw new IllegalArgumentException("responseMask is missing");
@@ -21,5 +23,11 @@ public record PolicyLossInput(double[][] oldLogProbs, double[][] logProbs, doubl
         if (config == null) {
             config = PolicyLossConfig.DEFAULT;
         }
+    }
+
+    /** A whole batch (no micro-batching). */
+    public PolicyLossInput(double[][] oldLogProbs, double[][] logProbs, double[][] advantages,
+                           double[][] responseMask, PolicyLossConfig config) {
+        this(oldLogProbs, logProbs, advantages, responseMask, config, null);
     }
 }

@@ -234,8 +234,8 @@ public final class PolicyLosses {
                                               double clipfracLower) {
         double[][] mask = in.responseMask();
         Double scale = in.config().lossScaleFactor();
-        double loss = mode.aggregate(losses, mask, scale);
-        double[][] grads = mode.weights(mask, scale);
+        double loss = mode.aggregate(losses, mask, scale, in.globalBatch());
+        double[][] grads = mode.weights(mask, scale, in.globalBatch());
         for (int b = 0; b < grads.length; b++) {
             for (int t = 0; t < grads[b].length; t++) {
                 grads[b][t] = grads[b][t] == 0 ? 0 : grads[b][t] * tokenGrads[b][t];

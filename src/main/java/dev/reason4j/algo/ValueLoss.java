@@ -22,9 +22,11 @@ public final class ValueLoss {
      * @param returns        regression targets (e.g. GAE returns)
      * @param values         value predictions at rollout time
      * @param cliprangeValue {@code critic.cliprange_value}
+     * @param globalBatch    see {@link GlobalBatch}; null for a whole batch
      */
     public static Result compute(double[][] vpreds, double[][] returns, double[][] values, double[][] responseMask,
-                                 double cliprangeValue, LossAggregation aggregation, Double lossScaleFactor) {
+                                 double cliprangeValue, LossAggregation aggregation, Double lossScaleFactor,
+                                 GlobalBatch globalBatch) {
         Masked.requireSameShape("vpreds", vpreds, responseMask);
         Masked.requireSameShape("returns", returns, responseMask);
         Masked.requireSameShape("values", values, responseMask);
@@ -54,8 +56,8 @@ public final class ValueLoss {
                 clipped[b][t] = clippedLoss > unclippedLoss ? 1 : 0;
             }
         }
-        double loss = 0.5 * aggregation.aggregate(losses, responseMask, lossScaleFactor);
-        double[][] grad = aggregation.weights(responseMask, lossScaleFactor);
+        double loss = 0.5 * aggregation.aggregate(losses, responseMask, lossScaleFactor, globalBatch);
+        double[][] grad = aggregation.weights(responseMask, lossScaleFactor, globalBatch);
         for (int b = 0; b < grad.length; b++) {
             for (int t = 0; t < grad[b].length; t++) {
                 grad[b][t] *= 0.5 * tokenGrads[b][t];

@@ -9,8 +9,19 @@ import java.util.Map;
 public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
+            new DemoCommand(),
+            new TrainCommand(),
+            new EvalCommand(),
+            new GenerateCommand(),
+            new TokenizeCommand(),
+            new RenderChatCommand(),
+            new VerifyMathCommand(),
+            new VerifyCodeCommand(),
             new ConfigCommand(),
-            new BenchCommand()
+            new BenchCommand(),
+            new InitModelCommand(),
+            new TaskCommand(),
+            new TrainTokenizerCommand()
     );
 
     public static void main(String[] argv) {

@@ -45,18 +45,30 @@ final class Yaml {
             return new Document(tree, lines);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            throw new ConfigException(where(source, line) + "invalid YAML: " + e.getOriginalMessage());
+            // SnakeYAML quotes the end of input as a NUL character; keep messages printable.
+            String message = e.getOriginalMessage().replaceAll("[\\p{Cntrl}&&[^\n\t]]", "?");
+            throw new ConfigException(where(source, line) + "invalid YAML: " + message);
         } catch (IOException e) {
             throw new ConfigException(source + ": " + e.getMessage());
         }
     }
 
-    /** Parses one scalar or flow value such as {@code 0.28}, {@code [1, 2]} or {@code {a: 1}}. */
+    /**
+     * Parses one scalar or flow value such as {@code 0.28}, {@code [1, 2]} or {@code {a: 1}}. Text that is not
+     * valid YAML, such as {@code *} or {@code a: b: c}, is taken as a plain string, unless it opens a list or map.
+     */
     static Object parseValue(String text, String source) {
         if (text.isBlank()) {
             return "";
         }
-        return parse(text, source).tree();
+        try {
+            return parse(text, source).tree();
+        } catch (ConfigException invalid) {
+            if (text.startsWith("[") || text.startsWith("{")) {
+                throw invalid;
+            }
+            return text;
+        }
     }
 
     private static Object readValue(JsonParser parser, String path, Map<String, Integer> lines, String source)

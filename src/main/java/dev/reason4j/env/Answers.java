@@ -46,6 +46,19 @@ public final class Answers {
     }
 
     /**
+     * 1.0 when the last {@code \boxed{}} of the response holds the integer {@code groundTruth}, else 0.0. A ground
+     * truth that is not an integer is the dataset's fault: an error naming the task.
+     */
+    static double verifyInteger(String task, String response, String groundTruth) {
+        BigInteger truth = parseInteger(groundTruth);
+        if (truth == null) {
+            throw new IllegalArgumentException("task " + task + ": ground truth must be an integer, got '"
+                    + groundTruth + "'");
+        }
+        return truth.equals(parseInteger(lastBoxed(response))) ? 1.0 : 0.0;
+    }
+
+    /**
      * A worked solution: the reasoning lines (one step each), optionally inside {@code <think>...</think>}, then
      * {@code \boxed{answer}} on the last line.
      */

@@ -87,8 +87,7 @@ public final class ArithmeticTask implements Task {
 
     @Override
     public double verify(String response, String groundTruth) {
-        BigInteger given = Answers.parseInteger(Answers.lastBoxed(response));
-        return given != null && given.equals(new BigInteger(groundTruth.strip())) ? 1.0 : 0.0;
+        return Answers.verifyInteger(NAME, response, groundTruth);
     }
 
     /** A number with a uniformly drawn digit count in [minDigits, maxDigits] (so short and long are equally likely). */

@@ -1,5 +1,7 @@
 package dev.reason4j.env;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +23,15 @@ public record Example(String prompt, List<Message> messages, String groundTruth,
             throw new IllegalArgumentException("an example has a prompt or messages, exactly one of them");
         }
         messages = messages == null ? null : List.copyOf(messages);
-        extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extra));
+        Map<String, Object> present = new LinkedHashMap<>();
+        if (extra != null) {
+            extra.forEach((key, value) -> {
+                if (value != null) {  // a null field is an absent one (and RewardInput copies extra with Map.copyOf)
+                    present.put(key, value);
+                }
+            });
+        }
+        extra = Collections.unmodifiableMap(present);
     }
 
     /** The prompt as chat messages: the messages, or the plain prompt as one user message. */

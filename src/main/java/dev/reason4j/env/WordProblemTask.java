@@ -1,6 +1,5 @@
 package dev.reason4j.env;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -146,8 +145,7 @@ public final class WordProblemTask implements Task {
 
     @Override
     public double verify(String response, String groundTruth) {
-        BigInteger given = Answers.parseInteger(Answers.lastBoxed(response));
-        return given != null && given.equals(new BigInteger(groundTruth.strip())) ? 1.0 : 0.0;
+        return Answers.verifyInteger(NAME, response, groundTruth);
     }
 
     /** Appends {@code a op b=c} and returns c. */

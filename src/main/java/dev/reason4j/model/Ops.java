@@ -1,5 +1,6 @@
 package dev.reason4j.model;
 
+import dev.reason4j.tensor.VectorOps;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,67 +15,7 @@ public final class Ops {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    // ------------------------------------------------------------------------------------------------ basics
-
-    /** Σ a[i]·b[i] over n elements. */
-    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
-    }
-
-    /** y += alpha·x over n elements. */
-    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        FloatVector va = FloatVector.broadcast(F, alpha);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).fma(va, FloatVector.fromArray(F, y, yOff + i))
-                    .intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
-    }
-
-    /** y += x over n elements. */
-    public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += x[xOff + i];
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ RMSNorm
-
-    /**
-     * HF RMSNorm of one row: out = x · rsqrt(mean(x²) + eps) · weight, in float32. Returns rstd = rsqrt(mean+eps),
-     * which the backward needs.
-     */
-    public static float rmsNorm(float[] x, int xOff, float[] weight, int wOff, float eps, float[] out, int outOff,
-                                int n) {
-        float meanSquare = dot(x, xOff, x, xOff, n) / n;
-        float rstd = (float) (1.0 / Math.sqrt(meanSquare + eps));
-        FloatVector vr = FloatVector.broadcast(F, rstd);
-        int i = 0;
-        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector.fromArray(F, x, xOff + i).mul(vr).mul(FloatVector.fromArray(F, weight, wOff + i))
-                    .intoArray(out, outOff + i);
-        }
-        for (; i < n; i++) {
-            out[outOff + i] = x[xOff + i] * rstd * weight[wOff + i];
-        }
-        return rstd;
-    }
 
     /**
      * RMSNorm backward for one row: dx += rstd·w·dy − x·rstd³·(Σ dy·w·x)/n. The weight gradient
@@ -128,23 +69,25 @@ public final class Ops {
 
     // ------------------------------------------------------------------------------------------------ SwiGLU
 
-    /** act = silu(gate) · up, with silu(g) = g·σ(g). */
-    public static void swiglu(float[] gate, float[] up, float[] act, int off, int n) {
-        for (int i = off, end = off + n; i < end; i++) {
-            float g = gate[i];
-            act[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
-    }
-
-    /** dGate = dAct·up·σ(g)(1 + g(1−σ(g))), dUp = dAct·silu(g). */
+    /** dGate = dAct·up·σ(g)(1 + g(1−σ(g))), dUp = dAct·silu(g), with silu(g) = g·σ(g). */
     public static void swigluBackward(float[] dAct, float[] gate, float[] up, float[] dGate, float[] dUp, int off,
                                       int n) {
-        for (int i = off, end = off + n; i < end; i++) {
-            float g = gate[i];
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, off + i);
+            FloatVector d = FloatVector.fromArray(F, dAct, off + i);
+            FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.mul(sigmoid);
+            d.mul(FloatVector.fromArray(F, up, off + i)).mul(sigmoid)
+                    .mul(g.mul(sigmoid.neg().add(1f)).add(1f)).intoArray(dGate, off + i);
+            d.mul(silu).intoArray(dUp, off + i);
+        }
+        for (; i < n; i++) {
+            int k = off + i;
+            float g = gate[k];
             float sigmoid = 1f / (1f + (float) Math.exp(-g));
-            float silu = g * sigmoid;
-            dGate[i] = dAct[i] * up[i] * sigmoid * (1f + g * (1f - sigmoid));
-            dUp[i] = dAct[i] * silu;
+            dGate[k] = dAct[k] * up[k] * sigmoid * (1f + g * (1f - sigmoid));
+            dUp[k] = dAct[k] * g * sigmoid;
         }
     }
 
@@ -161,41 +104,41 @@ public final class Ops {
                                   float[] out, int outOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < length; j++) {
-            float s = dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+            float s = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }
-        float sum = 0f;
-        for (int j = 0; j < length; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-        }
+        float sum = VectorOps.expAndSum(scores, 0, length, max);   // scores[j] = exp(s_j − max)
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
         float inverseSum = 1f / sum;
         for (int j = 0; j < length; j++) {
-            axpy(scores[j] * inverseSum, values, (kvRow0 + j) * kvStride + kvCol, out, outOff, headDim);
+            VectorOps.axpy(scores[j] * inverseSum, values, (kvRow0 + j) * kvStride + kvCol, out, outOff, headDim);
         }
         return max + (float) Math.log(sum);
     }
 
     /**
      * Backward of {@link #attendRow} for one query head of one row: recomputes p_j = exp(s_j − lse), then
-     * dS_j = p_j (dO·v_j − dO·O); dq += scale·Σ dS_j k_j, dk_j += scale·dS_j q, dv_j += p_j dO.
+     * dS_j = p_j (dO·v_j − dO·O); dq += scale·Σ dS_j k_j, dk_j += scale·dS_j q, dv_j += p_j dO. {@code probs} is
+     * scratch of at least {@code length}.
      */
     public static void attendRowBackward(float[] q, int qOff, float[] keys, float[] values, int kvRow0, int kvStride,
                                          int kvCol, int length, int headDim, float scale, float lse,
                                          float[] out, int outOff, float[] dOut, int dOutOff,
-                                         float[] dq, int dqOff, float[] dKeys, float[] dValues) {
-        float dOutDotOut = dot(dOut, dOutOff, out, outOff, headDim);
+                                         float[] dq, int dqOff, float[] dKeys, float[] dValues, float[] probs) {
+        for (int j = 0; j < length; j++) {
+            probs[j] = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+        }
+        VectorOps.expAndSum(probs, 0, length, lse);   // probs[j] = exp(s_j − lse), the forward's softmax
+        float dOutDotOut = VectorOps.dot(dOut, dOutOff, out, outOff, headDim);
         for (int j = 0; j < length; j++) {
             int kvOff = (kvRow0 + j) * kvStride + kvCol;
-            float p = (float) Math.exp(dot(q, qOff, keys, kvOff, headDim) * scale - lse);
-            float dp = dot(dOut, dOutOff, values, kvOff, headDim);
+            float p = probs[j];
+            float dp = VectorOps.dot(dOut, dOutOff, values, kvOff, headDim);
             float dScore = p * (dp - dOutDotOut) * scale;
-            axpy(dScore, keys, kvOff, dq, dqOff, headDim);
-            axpy(dScore, q, qOff, dKeys, kvOff, headDim);
-            axpy(p, dOut, dOutOff, dValues, kvOff, headDim);
+            VectorOps.axpy(dScore, keys, kvOff, dq, dqOff, headDim);
+            VectorOps.axpy(dScore, q, qOff, dKeys, kvOff, headDim);
+            VectorOps.axpy(p, dOut, dOutOff, dValues, kvOff, headDim);
         }
     }
 
@@ -251,10 +194,21 @@ public final class Ops {
      */
     public static void logSoftmaxBackward(float[] logits, int off, int n, float invTemperature, float lse,
                                           float entropy, int target, float gradLogProb, float gradEntropy) {
-        for (int j = 0; j < n; j++) {
+        // dz_j = p_j · (−gLogProb − gEntropy·(log p_j + H)) / T, with log p_j = z_j/T − lse.
+        FloatVector vInvT = FloatVector.broadcast(F, invTemperature);
+        FloatVector vNegLse = FloatVector.broadcast(F, -lse);
+        float a = -gradLogProb * invTemperature;
+        float b = -gradEntropy * invTemperature;
+        int j = 0;
+        for (int upper = F.loopBound(n); j < upper; j += F.length()) {
+            FloatVector logP = FloatVector.fromArray(F, logits, off + j).fma(vInvT, vNegLse);
+            FloatVector p = logP.lanewise(VectorOperators.EXP);
+            p.mul(logP.add(entropy).mul(b).add(a)).intoArray(logits, off + j);
+        }
+        for (; j < n; j++) {
             float logP = logits[off + j] * invTemperature - lse;
             float p = (float) Math.exp(logP);
-            logits[off + j] = (-gradLogProb * p - gradEntropy * p * (logP + entropy)) * invTemperature;
+            logits[off + j] = p * (a + b * (logP + entropy));
         }
         if (target >= 0) {
             logits[off + target] += gradLogProb * invTemperature;

@@ -1,6 +1,7 @@
 package dev.reason4j.model;
 
 import dev.reason4j.tensor.Parallel;
+import dev.reason4j.tensor.VectorOps;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -89,23 +90,29 @@ public final class Transformer {
 
     public static Transformer create(ModelConfig config, long seed, Precision precision) {
         Transformer model = new Transformer(config);
-        List<Weight> weights = model.weights();
-        Parallel.forRange(0, weights.size(), i -> {
-            Weight w = weights.get(i);
+        for (Weight w : model.weights()) {
+            w.data = new float[w.size()];
             if (w.name.endsWith("norm.weight")) {
                 Arrays.fill(w.data, 1f);
             } else if (!w.name.endsWith(".bias")) {
-                SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + w.name.hashCode());
-                for (int j = 0; j < w.data.length; j++) {
-                    w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
-                }
-                if (precision == Precision.BF16) {
-                    w.convertToBf16();
+                // Chunks of 1M values, each from its own seeded stream: parallel, and the same whatever the threads.
+                int chunks = (w.size() + INIT_CHUNK - 1) / INIT_CHUNK;
+                Parallel.forRange(0, chunks, chunk -> {
+                    SplittableRandom random = new SplittableRandom(
+                            seed * 0x9E3779B97F4A7C15L + w.name.hashCode() * 0xBF58476D1CE4E5B9L + chunk);
+                    for (int j = chunk * INIT_CHUNK, end = Math.min(w.size(), j + INIT_CHUNK); j < end; j++) {
+                        w.data[j] = (float) random.nextGaussian(0.0, config.initializerRange());
+                    }
+                });
+                if (precision == Precision.BF16 && w.shape.length == 2) {
+                    w.convertToBf16();   // one weight at a time: the float32 copy of the whole model never exists
                 }
             }
-        });
+        }
         return model;
     }
+
+    private static final int INIT_CHUNK = 1 << 20;
 
     /** Loads config.json and the safetensors weights (single file or sharded) of an HF model directory. */
     public static Transformer load(Path modelDir) throws IOException {
@@ -157,16 +164,19 @@ public final class Transformer {
     public void addValueHead(long seed) {
         valueHead = headWeight("value_head.weight", seed);
         valueHeadBias = new Weight("value_head.bias", 1);
+        valueHeadBias.data = new float[1];
     }
 
     /** Adds a scalar-per-sequence reward head, read at the last token: reward_head.weight [1, C], bias [1]. */
     public void addRewardHead(long seed) {
         rewardHead = headWeight("reward_head.weight", seed);
         rewardHeadBias = new Weight("reward_head.bias", 1);
+        rewardHeadBias.data = new float[1];
     }
 
     private Weight headWeight(String name, long seed) {
         Weight w = new Weight(name, 1, config.hiddenSize());
+        w.data = new float[w.size()];
         SplittableRandom random = new SplittableRandom(seed);
         for (int j = 0; j < w.data.length; j++) {
             w.data[j] = (float) random.nextGaussian(0.0, 1.0 / (config.hiddenSize() + 1));
@@ -295,10 +305,16 @@ public final class Transformer {
         final float[] attOut;                // [n, qDim]
         final float[] mid;                   // residual after attention [n, C]
         final float[] ln2, rstd2;            // post-attention RMSNorm
-        final float[] gate, up, act;         // MLP [n, I]
+        final float[] gate, up;              // MLP projections [n, I]
+        final float[] act;                   // silu(gate)·up [n, I]: scratch, may be shared by all layers (backward
+                                             // recomputes it), which saves a quarter of the kept activations
         final float[] output;                // [n, C]
 
         Activations(ModelConfig config, int n) {
+            this(config, n, new float[n * config.intermediateSize()]);
+        }
+
+        Activations(ModelConfig config, int n, float[] sharedAct) {
             int c = config.hiddenSize();
             boolean qkNorm = config.architecture().qkNorm();
             input = null;
@@ -318,7 +334,7 @@ public final class Transformer {
             rstd2 = new float[n];
             gate = new float[n * config.intermediateSize()];
             up = new float[n * config.intermediateSize()];
-            act = new float[n * config.intermediateSize()];
+            act = sharedAct;
             output = new float[n * c];
         }
     }
@@ -344,7 +360,7 @@ public final class Transformer {
             if (embedTokens.data != null) {
                 System.arraycopy(embedTokens.data, offset, x, r * c, c);
             } else {
-                Bf16.toFloats(embedTokens.bf16, offset, x, r * c, c);
+                Weight.widen(embedTokens.bf16, offset, x, r * c, c);
             }
         });
     }
@@ -365,25 +381,25 @@ public final class Transformer {
         float eps = config.rmsNormEps();
         a.input = x;
 
-        Parallel.forRange(0, n, r -> a.rstd1[r] = Ops.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
+        Parallel.forRange(0, n, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
         layer.q.matmulTransposed(a.ln1, 0, n, a.qRaw, 0, 0f);
         layer.k.matmulTransposed(a.ln1, 0, n, a.kRaw, 0, 0f);
         layer.v.matmulTransposed(a.ln1, 0, n, a.v, 0, 0f);
 
         Parallel.forRange(0, n, r -> {
             if (layer.qBias != null) {
-                Ops.add(layer.qBias.data, 0, a.qRaw, r * qDim, qDim);
-                Ops.add(layer.kBias.data, 0, a.kRaw, r * kvDim, kvDim);
-                Ops.add(layer.vBias.data, 0, a.v, r * kvDim, kvDim);
+                VectorOps.axpy(1f, layer.qBias.data, 0, a.qRaw, r * qDim, qDim);
+                VectorOps.axpy(1f, layer.kBias.data, 0, a.kRaw, r * kvDim, kvDim);
+                VectorOps.axpy(1f, layer.vBias.data, 0, a.v, r * kvDim, kvDim);
             }
             if (layer.qNorm != null) {
                 for (int h = 0; h < heads; h++) {
                     int off = r * qDim + h * d;
-                    a.qRstd[r * heads + h] = Ops.rmsNorm(a.qRaw, off, layer.qNorm.data, 0, eps, a.q, off, d);
+                    a.qRstd[r * heads + h] = VectorOps.rmsNorm(a.qRaw, off, layer.qNorm.data, 0, eps, a.q, off, d);
                 }
                 for (int h = 0; h < kvHeads; h++) {
                     int off = r * kvDim + h * d;
-                    a.kRstd[r * kvHeads + h] = Ops.rmsNorm(a.kRaw, off, layer.kNorm.data, 0, eps, a.k, off, d);
+                    a.kRstd[r * kvHeads + h] = VectorOps.rmsNorm(a.kRaw, off, layer.kNorm.data, 0, eps, a.k, off, d);
                 }
             }
             float[] cos = scratch(0, d / 2);
@@ -415,21 +431,21 @@ public final class Transformer {
 
         layer.o.matmulTransposed(a.attOut, 0, n, a.mid, 0, 0f);
         Parallel.forRange(0, n, r -> {
-            Ops.add(x, r * c, a.mid, r * c, c);
-            a.rstd2[r] = Ops.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
+            VectorOps.axpy(1f, x, r * c, a.mid, r * c, c);
+            a.rstd2[r] = VectorOps.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
         });
         layer.gate.matmulTransposed(a.ln2, 0, n, a.gate, 0, 0f);
         layer.up.matmulTransposed(a.ln2, 0, n, a.up, 0, 0f);
         int inter = config.intermediateSize();
-        Parallel.forRange(0, n, r -> Ops.swiglu(a.gate, a.up, a.act, r * inter, inter));
+        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         layer.down.matmulTransposed(a.act, 0, n, a.output, 0, 0f);
-        Parallel.forRange(0, n, r -> Ops.add(a.mid, r * c, a.output, r * c, c));
+        Parallel.forRange(0, n, r -> VectorOps.axpy(1f, a.mid, r * c, a.output, r * c, c));
     }
 
     /** The final RMSNorm of n rows: hidden = norm(x), returns per-row rstd in {@code rstd}. */
     void finalNorm(int n, float[] x, float[] hidden, float[] rstd) {
         int c = config.hiddenSize();
-        Parallel.forRange(0, n, r -> rstd[r] = Ops.rmsNorm(x, r * c, finalNorm.data, 0, config.rmsNormEps(),
+        Parallel.forRange(0, n, r -> rstd[r] = VectorOps.rmsNorm(x, r * c, finalNorm.data, 0, config.rmsNormEps(),
                 hidden, r * c, c));
     }
 
@@ -462,12 +478,13 @@ public final class Transformer {
         float[] x = new float[n * c];
         embed(n, batch.tokens(), x);
         Activations[] kept = keepAll ? new Activations[layers.length] : null;
+        float[] sharedAct = keepAll ? new float[n * config.intermediateSize()] : null;
         float[][] layerInputs = options.forBackward() && options.recompute() ? new float[layers.length][] : null;
         Activations reused = null;
         for (int l = 0; l < layers.length; l++) {
             Activations a;
             if (keepAll) {
-                a = kept[l] = new Activations(config, n);
+                a = kept[l] = new Activations(config, n, sharedAct);
             } else {
                 // Reusing one set of buffers: the output must not alias the next layer's input, so swap it out.
                 a = reused == null ? (reused = new Activations(config, n)) : reused;
@@ -510,7 +527,7 @@ public final class Transformer {
             for (int s = 0; s < b; s++) {
                 values[s] = new float[batch.lengths()[s]];
                 for (int t = 0; t < values[s].length; t++) {
-                    values[s][t] = Ops.dot(hidden, (batch.starts()[s] + t) * c, valueHead.data, 0, c)
+                    values[s][t] = VectorOps.dot(hidden, (batch.starts()[s] + t) * c, valueHead.data, 0, c)
                             + valueHeadBias.data[0];
                 }
             }
@@ -520,7 +537,7 @@ public final class Transformer {
             rewards = new float[b];
             for (int s = 0; s < b; s++) {
                 int last = batch.starts()[s] + batch.lengths()[s] - 1;
-                rewards[s] = Ops.dot(hidden, last * c, rewardHead.data, 0, c) + rewardHeadBias.data[0];
+                rewards[s] = VectorOps.dot(hidden, last * c, rewardHead.data, 0, c) + rewardHeadBias.data[0];
             }
         }
         boolean keep = options.forBackward();
@@ -628,8 +645,8 @@ public final class Transformer {
                 for (int t = 0; t < batch.lengths()[s]; t++) {
                     int row = batch.starts()[s] + t;
                     float g = gradValues[s][t];
-                    Ops.axpy(g, valueHead.data, 0, dHidden, row * c, c);
-                    Ops.axpy(g, fwd.hidden, row * c, valueHead.grad, 0, c);
+                    VectorOps.axpy(g, valueHead.data, 0, dHidden, row * c, c);
+                    VectorOps.axpy(g, fwd.hidden, row * c, valueHead.grad, 0, c);
                     valueHeadBias.grad[0] += g;
                 }
             }
@@ -637,8 +654,8 @@ public final class Transformer {
         if (gradRewards != null) {
             for (int s = 0; s < batch.starts().length; s++) {
                 int row = batch.starts()[s] + batch.lengths()[s] - 1;
-                Ops.axpy(gradRewards[s], rewardHead.data, 0, dHidden, row * c, c);
-                Ops.axpy(gradRewards[s], fwd.hidden, row * c, rewardHead.grad, 0, c);
+                VectorOps.axpy(gradRewards[s], rewardHead.data, 0, dHidden, row * c, c);
+                VectorOps.axpy(gradRewards[s], fwd.hidden, row * c, rewardHead.grad, 0, c);
                 rewardHeadBias.grad[0] += gradRewards[s];
             }
         }
@@ -663,7 +680,7 @@ public final class Transformer {
         // Embedding: rows with the same token add into the same gradient row, so this runs in row order.
         float[] dEmbed = embedTokens.grad;
         for (int r = 0; r < n; r++) {
-            Ops.add(dx, r * c, dEmbed, batch.tokens()[r] * c, c);
+            VectorOps.axpy(1f, dx, r * c, dEmbed, batch.tokens()[r] * c, c);
         }
     }
 
@@ -723,7 +740,7 @@ public final class Transformer {
             lmHead.backwardInput(logits, 0, m, dGathered, 0);
             lmHead.backwardWeight(logits, 0, gathered, 0, m);
             for (int i = 0; i < m; i++) {
-                Ops.add(dGathered, i * c, dHidden, rows[first + i] * c, c);
+                VectorOps.axpy(1f, dGathered, i * c, dHidden, rows[first + i] * c, c);
             }
         }
     }
@@ -752,6 +769,7 @@ public final class Transformer {
         // MLP: output = mid + down(silu(gate(ln2)) · up(ln2)); dx is also d(mid) through the residual.
         float[] dAct = new float[n * inter];
         layer.down.backwardInput(dx, 0, n, dAct, 0);
+        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         layer.down.backwardWeight(dx, 0, a.act, 0, n);
         float[] dGate = new float[n * inter];
         float[] dUp = new float[n * inter];
@@ -778,12 +796,13 @@ public final class Transformer {
             int s = task / kvHeads;
             int g = task % kvHeads;
             int start = batch.starts()[s];
+            float[] probs = scratch(2, batch.lengths()[s]);
             for (int t = 0; t < batch.lengths()[s]; t++) {
                 int r = start + t;
                 for (int h = g * group; h < (g + 1) * group; h++) {
                     int qOff = r * qDim + h * d;
                     Ops.attendRowBackward(a.q, qOff, a.k, a.v, start, kvDim, g * d, t + 1, d, scale,
-                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv);
+                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv, probs);
                 }
             }
         });
@@ -828,9 +847,9 @@ public final class Transformer {
         }
         if (layer.qBias != null) {
             for (int r = 0; r < n; r++) {
-                Ops.add(dqRaw, r * qDim, layer.qBias.grad, 0, qDim);
-                Ops.add(dkRaw, r * kvDim, layer.kBias.grad, 0, kvDim);
-                Ops.add(dv, r * kvDim, layer.vBias.grad, 0, kvDim);
+                VectorOps.axpy(1f, dqRaw, r * qDim, layer.qBias.grad, 0, qDim);
+                VectorOps.axpy(1f, dkRaw, r * kvDim, layer.kBias.grad, 0, kvDim);
+                VectorOps.axpy(1f, dv, r * kvDim, layer.vBias.grad, 0, kvDim);
             }
         }
         float[] dLn1 = new float[n * c];

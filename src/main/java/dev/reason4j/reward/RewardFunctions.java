@@ -1,5 +1,9 @@
 package dev.reason4j.reward;
 
+import dev.reason4j.reward.code.CodeReward;
+import dev.reason4j.reward.code.CodeRewardConfig;
+import dev.reason4j.reward.math.MathReward;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +30,8 @@ public final class RewardFunctions {
 
     static {
         register("format", new FormatReward());
-        register("code", new dev.reason4j.reward.code.CodeReward(dev.reason4j.reward.code.CodeRewardConfig.defaults()));
+        register("math", new MathReward());
+        register("code", new CodeReward(CodeRewardConfig.defaults()));
         // verl's default_compute_score data sources, by family.
         for (String source : List.of("openai/gsm8k", "gsm8k", "lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval",
                 "HuggingFaceH4/MATH-500", "math", "math_dapo", "math_dapo_reasoning")) {

@@ -19,9 +19,21 @@ public final class Generator {
     static final int PREFILL_ROWS = 256;
 
     private final Transformer model;
+    private final long maxCacheBytes;
 
+    /** A generator whose KV cache takes at most a quarter of the maximum heap (and at most 4 GiB). */
     public Generator(Transformer model) {
+        this(model, Math.min(4L << 30, Runtime.getRuntime().maxMemory() / 4));
+    }
+
+    /**
+     * A generator whose KV cache takes at most {@code maxCacheBytes}: when all samples' caches (prompt + max new
+     * tokens each) would exceed it, prompts are generated in successive waves. Results are the same either way
+     * (each sample has its own RNG), up to float rounding of differently sized matrix products.
+     */
+    public Generator(Transformer model, long maxCacheBytes) {
         this.model = model;
+        this.maxCacheBytes = maxCacheBytes;
     }
 
     /** One sample being generated: its slot in the KV cache, its tokens so far and its RNG. */
@@ -48,8 +60,10 @@ public final class Generator {
     public List<Completion> generate(List<int[]> prompts, SamplingParams params) {
         int n = params.n();
         int maxPositions = model.config().maxPositionEmbeddings();
+        long bytesPerPosition = 2L * 4 * model.config().numLayers() * model.config().kvDim();
         List<Sample> samples = new ArrayList<>();
-        int[] capacity = new int[prompts.size() * n];
+        List<Integer> waveStarts = new ArrayList<>();   // first prompt of each wave
+        long waveBytes = 0;
         for (int p = 0; p < prompts.size(); p++) {
             int[] prompt = prompts.get(p);
             if (prompt == null || prompt.length == 0) {
@@ -61,12 +75,21 @@ public final class Generator {
             }
             int maxNew = Math.min(params.maxNewTokens(), maxPositions - prompt.length);
             for (int i = 0; i < n; i++) {
-                capacity[p * n + i] = prompt.length + maxNew;
                 samples.add(new Sample(p, i, prompt.length, maxNew, params.seed()));
             }
+            long promptBytes = n * (prompt.length + (long) maxNew) * bytesPerPosition;
+            if (waveStarts.isEmpty() || waveBytes + promptBytes > maxCacheBytes) {
+                waveStarts.add(p);
+                waveBytes = 0;
+            }
+            waveBytes += promptBytes;
         }
-        if (params.maxNewTokens() > 0 && !prompts.isEmpty()) {
-            run(prompts, params, samples, capacity);
+        if (params.maxNewTokens() > 0) {
+            for (int w = 0; w < waveStarts.size(); w++) {
+                int first = waveStarts.get(w);
+                int end = w + 1 < waveStarts.size() ? waveStarts.get(w + 1) : prompts.size();
+                run(prompts.subList(first, end), params, samples.subList(first * n, end * n));
+            }
         }
         List<Completion> completions = new ArrayList<>(samples.size());
         for (Sample s : samples) {
@@ -77,8 +100,13 @@ public final class Generator {
         return completions;
     }
 
-    private void run(List<int[]> prompts, SamplingParams params, List<Sample> samples, int[] capacity) {
+    /** Generates for prompts (one wave) into samples (n per prompt, in order). */
+    private void run(List<int[]> prompts, SamplingParams params, List<Sample> samples) {
         int n = params.n();
+        int[] capacity = new int[samples.size()];
+        for (int slot = 0; slot < capacity.length; slot++) {
+            capacity[slot] = samples.get(slot).promptLength + samples.get(slot).tokens.length;
+        }
         int vocab = model.config().vocabSize();
         InferenceSession session = model.newSession(Math.max(PREFILL_ROWS, samples.size()), capacity);
         int maxRows = session.maxRows();

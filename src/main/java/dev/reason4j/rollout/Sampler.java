@@ -15,12 +15,14 @@ final class Sampler {
     private final int vocabSize;
     private final float[] probs;
     private final int[] candidates;
+    private final long[] sortKeys;
 
     Sampler(SamplingParams params, int vocabSize) {
         this.params = params;
         this.vocabSize = vocabSize;
         this.probs = new float[vocabSize];
         this.candidates = new int[vocabSize];
+        this.sortKeys = new long[vocabSize];
     }
 
     /** A sample's RNG: depends only on (seed, prompt, sample), never on scheduling. */
@@ -65,12 +67,16 @@ final class Sampler {
             return walk(u * total, null, vocabSize);
         }
         int count = selectCandidates();
-        // Sort candidates by probability, highest first (ties: lower id first), then truncate.
-        Integer[] boxed = new Integer[count];
+        // Sort candidates by probability, highest first (ties: lower id first). A non-negative float's bits order
+        // like its value, so one primitive sort of (inverted bits, id) keys does it.
         for (int i = 0; i < count; i++) {
-            boxed[i] = candidates[i];
+            int id = candidates[i];
+            sortKeys[i] = ((long) (Integer.MAX_VALUE - Float.floatToRawIntBits(probs[id])) << 32) | id;
         }
-        Arrays.sort(boxed, (a, b) -> probs[a] != probs[b] ? Float.compare(probs[b], probs[a]) : Integer.compare(a, b));
+        Arrays.sort(sortKeys, 0, count);
+        for (int i = 0; i < count; i++) {
+            candidates[i] = (int) sortKeys[i];
+        }
         int kept = count;
         if (params.topK() > 0) {
             kept = Math.min(kept, params.topK());
@@ -81,7 +87,7 @@ final class Sampler {
             double mass = 0;
             if (params.topK() > 0) {
                 for (int i = 0; i < kept; i++) {
-                    mass += probs[boxed[i]];
+                    mass += probs[candidates[i]];
                 }
             } else {
                 for (int j = 0; j < vocabSize; j++) {
@@ -89,7 +95,7 @@ final class Sampler {
                 }
             }
             for (int i = 0; i < kept; i++) {
-                cumulative += probs[boxed[i]] / mass;
+                cumulative += probs[candidates[i]] / mass;
                 if (cumulative >= params.topP()) {
                     kept = i + 1;
                     break;
@@ -97,15 +103,12 @@ final class Sampler {
             }
         }
         if (params.minP() > 0f) {
-            float threshold = params.minP() * probs[boxed[0]];
+            float threshold = params.minP() * probs[candidates[0]];
             int i = 1;
-            while (i < kept && probs[boxed[i]] >= threshold) {
+            while (i < kept && probs[candidates[i]] >= threshold) {
                 i++;
             }
             kept = i;
-        }
-        for (int i = 0; i < kept; i++) {
-            candidates[i] = boxed[i];
         }
         double total = 0;
         for (int i = 0; i < kept; i++) {

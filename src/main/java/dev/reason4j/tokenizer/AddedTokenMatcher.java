@@ -20,6 +20,8 @@ final class AddedTokenMatcher {
 
     private final Node root = new Node();
     private final boolean empty;
+    /** Bit c set when some token starts with char c: most chars are skipped without a map lookup. */
+    private final long[] firstChars = new long[1024];
 
     /** {@code contents.get(i)} is the text matched for {@code tokens.get(i)} (normalized for normalized tokens). */
     AddedTokenMatcher(List<AddedToken> tokens, List<String> contents) {
@@ -29,6 +31,7 @@ final class AddedTokenMatcher {
                 continue;
             }
             Node node = root;
+            firstChars[content.charAt(0) >>> 6] |= 1L << content.charAt(0);
             for (int c = 0; c < content.length(); c++) {
                 node = node.children.computeIfAbsent(content.charAt(c), k -> new Node());
             }
@@ -48,7 +51,12 @@ final class AddedTokenMatcher {
         int emitted = 0; // end of what was already emitted
         int i = 0;
         while (i < text.length()) {
-            Node node = root.children.get(text.charAt(i));
+            char first = text.charAt(i);
+            if ((firstChars[first >>> 6] & (1L << first)) == 0) {
+                i++;
+                continue;
+            }
+            Node node = root.children.get(first);
             if (node == null) {
                 i++;
                 continue;

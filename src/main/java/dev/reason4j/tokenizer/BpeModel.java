@@ -1,6 +1,12 @@
 package dev.reason4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -62,7 +68,77 @@ final class BpeModel {
         this.fuseUnknown = fuseUnknown;
     }
 
+    /** The model of a {@code tokenizer.json} tree. */
     static BpeModel fromJson(JsonNode model) {
+        Map<String, Integer> vocab = new HashMap<>(model.path("vocab").size() * 2);
+        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            vocab.put(entry.getKey(), entry.getValue().asInt());
+        }
+        JsonNode mergesJson = model.path("merges");
+        String[][] merges = new String[mergesJson.size()][];
+        for (int i = 0; i < merges.length; i++) {
+            JsonNode merge = mergesJson.get(i);
+            merges[i] = merge.isArray() ? new String[] {merge.get(0).asText(), merge.get(1).asText()} : splitMerge(merge.asText(), i);
+        }
+        return fromParts(model, vocab, merges);
+    }
+
+    /**
+     * Reads the model of a {@code tokenizer.json} whose parser stands on the model object: vocabulary and merges are
+     * streamed (a tree of a 150k-token vocabulary costs seconds), the other fields go to {@code options}.
+     */
+    static BpeModel read(JsonParser parser, ObjectNode options) throws IOException {
+        Map<String, Integer> vocab = new HashMap<>();
+        List<String[]> merges = new ArrayList<>();
+        expect(parser.currentToken(), JsonToken.START_OBJECT, "model");
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (field.equals("vocab")) {
+                expect(value, JsonToken.START_OBJECT, "model.vocab");
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = parser.currentName();
+                    expect(parser.nextToken(), JsonToken.VALUE_NUMBER_INT, "model.vocab['" + token + "']");
+                    vocab.put(token, parser.getIntValue());
+                }
+            } else if (field.equals("merges")) {
+                expect(value, JsonToken.START_ARRAY, "model.merges");
+                for (JsonToken merge = parser.nextToken(); merge != JsonToken.END_ARRAY; merge = parser.nextToken()) {
+                    if (merge == JsonToken.VALUE_STRING) {
+                        merges.add(splitMerge(parser.getText(), merges.size()));
+                    } else {
+                        expect(merge, JsonToken.START_ARRAY, "model.merges[" + merges.size() + "]");
+                        expect(parser.nextToken(), JsonToken.VALUE_STRING, "model.merges[" + merges.size() + "][0]");
+                        String left = parser.getText();
+                        expect(parser.nextToken(), JsonToken.VALUE_STRING, "model.merges[" + merges.size() + "][1]");
+                        merges.add(new String[] {left, parser.getText()});
+                        expect(parser.nextToken(), JsonToken.END_ARRAY, "model.merges[" + merges.size() + "]");
+                    }
+                }
+            } else {
+                options.set(field, parser.readValueAsTree());
+            }
+        }
+        return fromParts(options, vocab, merges.toArray(new String[0][]));
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected, String where) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(where + ": expected " + expected + ", found " + actual);
+        }
+    }
+
+    /** The classic merge form {@code "left right"}. */
+    private static String[] splitMerge(String text, int index) {
+        int space = text.indexOf(' ', 1);
+        if (space < 0) {
+            throw new IllegalArgumentException("model.merges[" + index + "] '" + text + "' is not 'left right'");
+        }
+        return new String[] {text.substring(0, space), text.substring(space + 1)};
+    }
+
+    private static BpeModel fromParts(JsonNode model, Map<String, Integer> vocab, String[][] merges) {
         String type = model.path("type").asText("BPE");
         if (!type.equals("BPE")) {
             throw new IllegalArgumentException("unsupported model type '" + type + "' (only BPE)");
@@ -78,26 +154,6 @@ final class BpeModel {
         if (!model.path("dropout").isNull() && !model.path("dropout").isMissingNode()) {
             throw new IllegalArgumentException("unsupported BPE option dropout=" + model.get("dropout"));
         }
-        Map<String, Integer> vocab = new HashMap<>(model.path("vocab").size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            vocab.put(entry.getKey(), entry.getValue().asInt());
-        }
-        JsonNode mergesJson = model.path("merges");
-        String[][] merges = new String[mergesJson.size()][];
-        for (int i = 0; i < merges.length; i++) {
-            JsonNode merge = mergesJson.get(i);
-            if (merge.isArray()) { // newer "pair" form: ["a", "b"]
-                merges[i] = new String[] {merge.get(0).asText(), merge.get(1).asText()};
-            } else { // classic string form: "a b"
-                String text = merge.asText();
-                int space = text.indexOf(' ', 1);
-                if (space < 0) {
-                    throw new IllegalArgumentException("model.merges[" + i + "] '" + text + "' is not 'left right'");
-                }
-                merges[i] = new String[] {text.substring(0, space), text.substring(space + 1)};
-            }
-        }
         JsonNode unk = model.path("unk_token");
         return new BpeModel(vocab, merges, model.path("ignore_merges").asBoolean(false),
                 unk.isTextual() ? unk.asText() : null, model.path("fuse_unk").asBoolean(false));
@@ -107,8 +163,14 @@ final class BpeModel {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
+    /** One more than the largest id. */
     int vocabSize() {
         return idToToken.length;
+    }
+
+    /** Number of vocabulary entries (HF's {@code get_vocab_size}). */
+    int vocabEntryCount() {
+        return vocab.size();
     }
 
     /** Id of a vocabulary token, or -1. */

@@ -161,7 +161,7 @@ interface PreTokenizer {
     record SplitStep(Splitter splitter, Behavior behavior, boolean invert) implements PreTokenizer {
         @Override
         public List<Piece> apply(List<Piece> pieces) {
-            List<Piece> out = new ArrayList<>(pieces.size() * 4);
+            List<Piece> out = new ArrayList<>(Math.max(16, pieces.size() * 4));
             IntPairs matches = new IntPairs();
             for (Piece piece : pieces) {
                 matches.clear();

@@ -1,7 +1,10 @@
 package dev.reason4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,18 +33,22 @@ public final class Tokenizer {
     private final Map<Integer, AddedToken> addedById = new HashMap<>();
     private final Map<String, AddedToken> addedByContent = new HashMap<>();
     private final TokenizerConfig config;
+    private final int vocabSize;
 
-    private Tokenizer(JsonNode json, TokenizerConfig config) {
+    private Tokenizer(JsonNode json, BpeModel model, TokenizerConfig config) {
         this.normalizer = Normalizer.fromJson(json.get("normalizer"));
         this.preTokenizer = PreTokenizer.fromJson(json.get("pre_tokenizer"));
-        this.model = BpeModel.fromJson(json.path("model"));
+        this.model = model;
         this.postProcessor = PostProcessor.fromJson(json.get("post_processor"));
         this.byteLevelDecoder = parseDecoder(json.get("decoder"));
         List<AddedToken> raw = new ArrayList<>();
         List<AddedToken> normalized = new ArrayList<>();
         List<String> normalizedContents = new ArrayList<>();
         for (JsonNode entry : json.path("added_tokens")) {
-            AddedToken token = AddedToken.fromJson(entry);
+            AddedToken token = withHuggingFaceId(AddedToken.fromJson(entry));
+            if (token == null) {
+                continue;
+            }
             addedById.put(token.id(), token);
             addedByContent.put(token.content(), token);
             if (token.normalized()) {
@@ -54,34 +61,78 @@ public final class Tokenizer {
         this.rawAddedTokens = new AddedTokenMatcher(raw, raw.stream().map(AddedToken::content).toList());
         this.normalizedAddedTokens = new AddedTokenMatcher(normalized, normalizedContents);
         this.config = config;
+        this.vocabSize = Math.max(model.vocabSize(), addedById.keySet().stream().mapToInt(id -> id + 1).max().orElse(0));
     }
 
-    /** Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}. */
+    /**
+     * The id HF gives an added token when it loads {@code tokenizer.json}, whatever the file says: the model's id
+     * when the content is in the BPE vocabulary, else the next id after the vocabulary and the added tokens so far
+     * (the same as the file's ids for files HF wrote). Null for a repeated content, which HF ignores.
+     */
+    private AddedToken withHuggingFaceId(AddedToken token) {
+        if (token.content().isEmpty() || addedByContent.containsKey(token.content())) {
+            return null;
+        }
+        int id = model.tokenToId(token.content());
+        if (id < 0) {
+            int vocabularySize = model.vocabEntryCount();
+            int maxAdded = addedById.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+            id = maxAdded >= 0 && (maxAdded >= vocabularySize || vocabularySize == 0) ? maxAdded + 1 : vocabularySize;
+        }
+        return id == token.id() ? token : new AddedToken(id, token.content(), token.singleWord(), token.lstrip(),
+                token.rstrip(), token.normalized(), token.special());
+    }
+
+    /**
+     * Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json} (special tokens, chat
+     * template) and {@code dir/chat_template.jinja} (which then is the chat template).
+     */
     public static Tokenizer load(Path dir) throws IOException {
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (!Files.exists(tokenizerJson)) {
             throw new IOException(tokenizerJson + ": not found (a Hugging Face tokenizer directory needs tokenizer.json)");
         }
-        return fromFiles(tokenizerJson, TokenizerConfig.readIfPresent(dir.resolve("tokenizer_config.json")));
+        TokenizerConfig config = TokenizerConfig.readIfPresent(dir.resolve("tokenizer_config.json"));
+        Path jinja = dir.resolve("chat_template.jinja"); // newer HF repos keep the template in its own file
+        if (Files.exists(jinja)) {
+            config = new TokenizerConfig(config.specialTokens(), Files.readString(jinja));
+        }
+        return fromFiles(tokenizerJson, config);
     }
 
     public static Tokenizer fromFiles(Path tokenizerJson, TokenizerConfig config) throws IOException {
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(tokenizerJson.toFile());
-        } catch (IOException e) {
-            throw new IOException(tokenizerJson + ": " + e.getMessage(), e);
-        }
-        try {
-            return new Tokenizer(json, config);
-        } catch (IllegalArgumentException e) {
+        // Vocabulary tokens arrive as field names: interning 150k of them costs more than the parse.
+        ObjectMapper mapper = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .build());
+        ObjectNode json = mapper.createObjectNode();
+        BpeModel model = null;
+        try (JsonParser parser = mapper.createParser(tokenizerJson.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if (field.equals("model")) {
+                    model = BpeModel.read(parser, json.putObject("model"));
+                } else {
+                    json.set(field, parser.readValueAsTree());
+                }
+            }
+            if (model == null) {
+                throw new IllegalArgumentException("no \"model\"");
+            }
+            return new Tokenizer(json, model, config);
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(tokenizerJson + ": " + e.getMessage(), e);
         }
     }
 
     /** A tokenizer from an in-memory {@code tokenizer.json} tree. */
     public static Tokenizer fromJson(JsonNode tokenizerJson, TokenizerConfig config) {
-        return new Tokenizer(tokenizerJson, config);
+        return new Tokenizer(tokenizerJson, BpeModel.fromJson(tokenizerJson.path("model")), config);
     }
 
     /** The pieces BPE encodes one by one (byte-level strings for byte-level tokenizers); added tokens left out. */
@@ -176,18 +227,13 @@ public final class Tokenizer {
             return;
         }
         normalizedAddedTokens.split(normalized, part -> {
-            int before = ids.size();
+            int from = aligned ? offset + part.start() : offset;
+            int to = aligned ? offset + part.end() : offset + segment.length();
             if (part.tokenId() >= 0) {
                 ids.add(part.tokenId());
+                addOffsets(offsets, from, to, 1);
             } else {
-                encodePieces(normalized.substring(part.start(), part.end()), aligned, offset + part.start(),
-                        part.end() - part.start(), ids, offsets);
-                return;
-            }
-            if (aligned) {
-                addOffsets(offsets, offset + part.start(), offset + part.end(), ids.size() - before);
-            } else {
-                addOffsets(offsets, offset, offset + segment.length(), ids.size() - before);
+                encodePieces(normalized.substring(part.start(), part.end()), aligned, from, to - from, ids, offsets);
             }
         });
     }
@@ -311,11 +357,7 @@ public final class Tokenizer {
 
     /** Number of ids: the largest id (vocabulary or added token) plus one. */
     public int vocabSize() {
-        int max = model.vocabSize() - 1;
-        for (int id : addedById.keySet()) {
-            max = Math.max(max, id);
-        }
-        return max + 1;
+        return vocabSize;
     }
 
     /** Id of a token string (added tokens first, then the BPE vocabulary). */

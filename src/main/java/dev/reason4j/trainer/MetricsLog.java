@@ -52,8 +52,7 @@ public final class MetricsLog implements AutoCloseable {
             if (!line.isEmpty()) {
                 line.append(" | ");
             }
-            String label = key.substring(key.lastIndexOf('/') + 1);
-            line.append(label).append(' ').append(value instanceof Double d
+            line.append(key).append(' ').append(value instanceof Double d
                     ? String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : "%.3f", d) : value);
         }
         return line.toString();

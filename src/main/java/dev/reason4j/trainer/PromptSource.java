@@ -55,11 +55,22 @@ public final class PromptSource {
 
     private Example at(long index) {
         if (dataset == null) {
-            return task.sample(Split.TRAIN, new Random(seed * 0x9E3779B97F4A7C15L + index)).toExample();
+            return task.sample(Split.TRAIN, new Random(mix(seed, index))).toExample();
         }
         long epoch = index / dataset.size();
         int offset = (int) (index % dataset.size());
         return dataset.get(permutation(epoch)[offset]);
+    }
+
+    /**
+     * A well-spread seed per (seed, index): java.util.Random's first outputs for nearby seeds are correlated, so
+     * seeding it with seed + index would draw similar problems for consecutive prompts. SplitMix64's finaliser.
+     */
+    static long mix(long seed, long index) {
+        long z = seed * 0x9E3779B97F4A7C15L + (index + 1) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private int[] cachedPermutation;
@@ -72,7 +83,7 @@ public final class PromptSource {
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            Random random = new Random(seed * 31 + epoch);
+            Random random = new Random(mix(seed, epoch));
             for (int i = order.length - 1; i > 0; i--) {
                 int j = random.nextInt(i + 1);
                 int swap = order[i];

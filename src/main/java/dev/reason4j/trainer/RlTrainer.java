@@ -8,6 +8,7 @@ import dev.reason4j.algo.Advantages;
 import dev.reason4j.algo.AdaptiveKlController;
 import dev.reason4j.algo.EntropyLoss;
 import dev.reason4j.algo.FixedKlController;
+import dev.reason4j.algo.GlobalBatch;
 import dev.reason4j.algo.KlController;
 import dev.reason4j.algo.KlEstimator;
 import dev.reason4j.algo.KlEstimators;
@@ -67,7 +68,8 @@ public final class RlTrainer {
     private final KlEstimator klLossEstimator;
     private final boolean useKlInReward;
     private final KlEstimator klRewardEstimator;
-    private final KlController klController;
+    private final Config klControllerSettings;
+    private KlController klController;
     private final double cliprangeValue;
     private final LossAggregation criticAggregation;
     private final boolean dynamicSampling;
@@ -103,10 +105,8 @@ public final class RlTrainer {
         this.useKlInReward = algorithm.getBoolean("use_kl_in_reward");
         this.klRewardEstimator = KlEstimators.get(algorithm.getString("kl_penalty"));
         Config klCtrl = algorithm.section("kl_ctrl");
-        this.klController = klCtrl.getString("type").equals("adaptive")
-                ? new AdaptiveKlController(klCtrl.getDouble("kl_coef"), klCtrl.getDouble("target_kl"),
-                        klCtrl.getInt("horizon"))
-                : new FixedKlController(klCtrl.getDouble("kl_coef"));
+        this.klControllerSettings = klCtrl;
+        this.klController = klController(klCtrl.getDouble("kl_coef"));
         this.promptsPerStep = config.getInt("data.train_batch_size");
         this.dynamicSampling = config.getBoolean("dynamic_sampling.enable");
         this.maxGenBatches = config.getInt("dynamic_sampling.max_num_gen_batches");
@@ -137,6 +137,18 @@ public final class RlTrainer {
             this.cliprangeValue = 0;
             this.criticAggregation = LossAggregation.TOKEN_MEAN;
         }
+    }
+
+    private KlController klController(double coefficient) {
+        return klControllerSettings.getString("type").equals("adaptive")
+                ? new AdaptiveKlController(coefficient, klControllerSettings.getDouble("target_kl"),
+                        klControllerSettings.getInt("horizon"))
+                : new FixedKlController(coefficient);
+    }
+
+    /** Continues with the KL coefficient a checkpoint saved (the adaptive controller's state). */
+    public void restoreKlCoefficient(double coefficient) {
+        klController = klController(coefficient);
     }
 
     private static int[] stopTokens(RolloutWorker worker) {
@@ -226,9 +238,10 @@ public final class RlTrainer {
             metrics.put("actor/reward_kl_penalty_coeff", penalized.coefficient());
         }
 
-        // 4. Advantages.
+        // 4. Advantages (ReMax's baseline: the reward of a greedy response to the same prompt).
+        double[] rewardBaselines = estimatorName.equals("remax") ? greedyRewards(batch, step, metrics) : null;
         Advantages advantages = estimator.compute(new AdvantageInput(tokenLevelRewards, tensors.responseMask,
-                tensors.groupIds, values, null, advantageConfig));
+                tensors.groupIds, values, rewardBaselines, advantageConfig));
         metrics.put("critic/advantages/mean", maskedMean(advantages.advantages(), tensors.responseMask));
         long prepared_ns = System.nanoTime();
 
@@ -251,53 +264,63 @@ public final class RlTrainer {
         return metrics;
     }
 
+    /** ReMax (Li et al. 2023, arXiv:2310.10505): each row's baseline is the reward of its prompt's greedy answer. */
+    private double[] greedyRewards(List<Rollout> batch, int step, Map<String, Object> metrics) {
+        Map<Integer, Example> promptOfGroup = new LinkedHashMap<>();
+        for (Rollout rollout : batch) {
+            promptOfGroup.putIfAbsent(rollout.group(), rollout.example());
+        }
+        List<Integer> groups = new ArrayList<>(promptOfGroup.keySet());
+        List<Rollout> greedy = worker.rollout(policy, new ArrayList<>(promptOfGroup.values()),
+                sampling.withN(1).withTemperature(0f).withSeed(seed + step), 0);
+        Map<Integer, Double> baselineOfGroup = new LinkedHashMap<>();
+        double sum = 0;
+        for (Rollout rollout : greedy) {
+            baselineOfGroup.put(groups.get(rollout.group()), rollout.reward().reward());
+            sum += rollout.reward().reward();
+        }
+        metrics.put("reward/greedy_baseline_mean", sum / Math.max(1, greedy.size()));
+        double[] baselines = new double[batch.size()];
+        for (int b = 0; b < batch.size(); b++) {
+            baselines[b] = baselineOfGroup.get(batch.get(b).group());
+        }
+        return baselines;
+    }
+
     private void updateActor(List<Rollout> batch, Batch tensors, double[][] advantages, double[][] refLogProbs,
                              Map<String, Object> metrics) {
-        int miniBatchSequences = miniBatchPrompts * sampling.n();
         Random shuffle = new Random(seed ^ batch.size());
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withTemperature(sampling.temperature())
                 .withEntropy(true);
         for (int epoch = 0; epoch < ppoEpochs; epoch++) {
-            int[] order = tensors.order(epoch == 0 ? null : shuffle);
-            for (int miniStart = 0; miniStart < order.length; miniStart += miniBatchSequences) {
-                int miniEnd = Math.min(order.length, miniStart + miniBatchSequences);
-                for (int microStart = miniStart; microStart < miniEnd; microStart += microBatchSize) {
-                    int[] rows = java.util.Arrays.copyOfRange(order, microStart,
-                            Math.min(miniEnd, microStart + microBatchSize));
-                    double scale = rows.length / (double) (miniEnd - miniStart);
-                    List<int[]> sequences = new ArrayList<>(rows.length);
-                    for (int row : rows) {
-                        sequences.add(batch.get(row).sequence());
-                    }
-                    ForwardResult forward = policy.forward(sequences, options);
-                    double[][] logProbs = tensors.sliceResponses(rows, forward.logProbs);
-                    double[][] entropy = tensors.sliceResponses(rows, forward.entropy);
-                    double[][] mask = tensors.rows(tensors.responseMask, rows);
-                    PolicyLossResult pg = policyLoss.compute(new PolicyLossInput(tensors.rows(tensors.oldLogProbs,
-                            rows), logProbs, tensors.rows(advantages, rows), mask, policyLossConfig));
-                    double[][] gradLogProbs = scaled(pg.gradLogProbs(), scale);
-                    EntropyLoss.Result<double[][]> entropyLoss = EntropyLoss.fromEntropies(entropy, mask,
-                            policyLossConfig.lossAggMode(), null);
-                    double[][] gradEntropy = scaled(entropyLoss.grad(), -entropyCoeff * scale);
-                    accumulator.add("actor/pg_loss", pg.loss(), scale);
-                    accumulator.add("actor/entropy", entropyLoss.loss(), scale);
-                    for (Map.Entry<String, Double> metric : pg.metrics().entrySet()) {
-                        accumulator.add(metric.getKey(), metric.getValue(), scale);
-                    }
-                    if (useKlLoss) {
-                        KlPenalty.KlLoss kl = KlPenalty.loss(klLossEstimator, logProbs, tensors.rows(refLogProbs,
-                                rows), mask, policyLossConfig.lossAggMode(), null);
-                        addScaled(gradLogProbs, kl.gradLogProbs(), klLossCoef * scale);
-                        accumulator.add("actor/kl_loss", kl.loss(), scale);
-                    }
-                    policy.backward(forward, tensors.toSequenceGrads(rows, gradLogProbs, forward.logProbs),
-                            entropyCoeff == 0 ? null : tensors.toSequenceGrads(rows, gradEntropy,
-                                    forward.logProbs), null);
+            forEachMicroBatch(tensors, tensors.order(epoch == 0 ? null : shuffle), (rows, globalBatch, share) -> {
+                ForwardResult forward = policy.forward(sequences(batch, rows), options);
+                double[][] logProbs = tensors.sliceResponses(rows, forward.logProbs);
+                double[][] mask = tensors.rows(tensors.responseMask, rows);
+                PolicyLossResult pg = policyLoss.compute(new PolicyLossInput(tensors.rows(tensors.oldLogProbs,
+                        rows), logProbs, tensors.rows(advantages, rows), mask, policyLossConfig, globalBatch));
+                double[][] gradLogProbs = pg.gradLogProbs();
+                EntropyLoss.Result<double[][]> entropy = EntropyLoss.fromEntropies(
+                        tensors.sliceResponses(rows, forward.entropy), mask, policyLossConfig.lossAggMode(), null,
+                        globalBatch);
+                accumulator.addPart("actor/pg_loss", pg.loss(), share);
+                accumulator.addPart("actor/entropy", entropy.loss(), share);
+                pg.metrics().forEach((name, value) -> accumulator.add(name, value, share));
+                if (useKlLoss) {
+                    KlPenalty.KlLoss kl = KlPenalty.loss(klLossEstimator, logProbs, tensors.rows(refLogProbs, rows),
+                            mask, policyLossConfig.lossAggMode(), null, globalBatch);
+                    addScaled(gradLogProbs, kl.gradLogProbs(), klLossCoef);
+                    accumulator.addPart("actor/kl_loss", kl.loss(), share);
                 }
+                // loss = pg + β·KL − entropy_coeff·H: the entropy term's gradient flows through the model's entropy.
+                policy.backward(forward, tensors.toSequenceGrads(rows, gradLogProbs, forward.logProbs),
+                        entropyCoeff == 0 ? null : tensors.toSequenceGrads(rows,
+                                scaled(entropy.grad(), -entropyCoeff), forward.logProbs), null);
+            }, () -> {
                 accumulator.add("actor/lr", actorOptimizer.learningRate(), 1);
                 accumulator.add("actor/grad_norm", actorOptimizer.step(), 1);
-            }
+            });
         }
         accumulator.putMeans(metrics);
     }
@@ -306,67 +329,81 @@ public final class RlTrainer {
                               Map<String, Object> metrics) {
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withLogProbs(false).withValues(true);
-        int[] order = tensors.order(null);
+        forEachMicroBatch(tensors, tensors.order(null), (rows, globalBatch, share) -> {
+            ForwardResult forward = critic.forward(sequences(batch, rows), options);
+            ValueLoss.Result loss = ValueLoss.compute(tensors.sliceResponses(rows, forward.values),
+                    tensors.rows(returns, rows), tensors.rows(oldValues, rows),
+                    tensors.rows(tensors.responseMask, rows), cliprangeValue, criticAggregation, null, globalBatch);
+            accumulator.addPart("critic/vf_loss", loss.loss(), share);
+            accumulator.add("critic/vf_clipfrac", loss.clipfrac(), share);
+            critic.backward(forward, null, null, tensors.toSequenceGrads(rows, loss.gradVpreds(), forward.values));
+        }, () -> accumulator.add("critic/grad_norm", criticOptimizer.step(), 1));
+        accumulator.putMeans(metrics);
+    }
+
+    /** One micro-batch: its rows of the batch, its mini-batch's counts, and its share of the mini-batch's rows. */
+    @FunctionalInterface
+    private interface MicroBatchStep {
+        void run(int[] rows, GlobalBatch globalBatch, double share);
+    }
+
+    /**
+     * Splits {@code order} into mini-batches (one optimizer step each, {@code afterMiniBatch}) of micro-batches
+     * (one forward/backward each). Losses are aggregated with the mini-batch's counts ({@link GlobalBatch}), so
+     * the accumulated micro-batch gradients are exactly the mini-batch's.
+     */
+    private void forEachMicroBatch(Batch tensors, int[] order, MicroBatchStep step, Runnable afterMiniBatch) {
         int miniBatchSequences = miniBatchPrompts * sampling.n();
         for (int miniStart = 0; miniStart < order.length; miniStart += miniBatchSequences) {
             int miniEnd = Math.min(order.length, miniStart + miniBatchSequences);
-            for (int microStart = miniStart; microStart < miniEnd; microStart += microBatchSize) {
-                int[] rows = java.util.Arrays.copyOfRange(order, microStart, Math.min(miniEnd,
-                        microStart + microBatchSize));
-                double scale = rows.length / (double) (miniEnd - miniStart);
-                List<int[]> sequences = new ArrayList<>(rows.length);
-                for (int row : rows) {
-                    sequences.add(batch.get(row).sequence());
-                }
-                ForwardResult forward = critic.forward(sequences, options);
-                double[][] vpreds = tensors.sliceResponses(rows, forward.values);
-                ValueLoss.Result loss = ValueLoss.compute(vpreds, tensors.rows(returns, rows),
-                        tensors.rows(oldValues, rows), tensors.rows(tensors.responseMask, rows), cliprangeValue,
-                        criticAggregation, null);
-                accumulator.add("critic/vf_loss", loss.loss(), scale);
-                accumulator.add("critic/vf_clipfrac", loss.clipfrac(), scale);
-                critic.backward(forward, null, null,
-                        tensors.toSequenceGrads(rows, scaled(loss.gradVpreds(), scale), forward.values));
+            int[] miniRows = java.util.Arrays.copyOfRange(order, miniStart, miniEnd);
+            GlobalBatch globalBatch = GlobalBatch.of(tensors.rows(tensors.responseMask, miniRows));
+            for (int microStart = 0; microStart < miniRows.length; microStart += microBatchSize) {
+                int[] rows = java.util.Arrays.copyOfRange(miniRows, microStart,
+                        Math.min(miniRows.length, microStart + microBatchSize));
+                step.run(rows, globalBatch, rows.length / (double) miniRows.length);
             }
-            accumulator.add("critic/grad_norm", criticOptimizer.step(), 1);
+            afterMiniBatch.run();
         }
-        accumulator.putMeans(metrics);
+    }
+
+    private static List<int[]> sequences(List<Rollout> batch, int[] rows) {
+        List<int[]> sequences = new ArrayList<>(rows.length);
+        for (int row : rows) {
+            sequences.add(batch.get(row).sequence());
+        }
+        return sequences;
     }
 
     /** log π_ref (or any frozen model's) of each response token, [B][R]. */
     private double[][] responseLogProbs(Transformer model, List<Rollout> batch, Batch tensors) {
-        ForwardResult forward = model.forward(sequences(batch),
+        ForwardResult forward = model.forward(sequences(batch, tensors.order(null)),
                 ForwardOptions.inference().withTemperature(sampling.temperature()));
         return tensors.sliceResponses(tensors.order(null), forward.logProbs);
     }
 
     private double[][] responseValues(Transformer model, List<Rollout> batch, Batch tensors) {
-        ForwardResult forward = model.forward(sequences(batch),
+        ForwardResult forward = model.forward(sequences(batch, tensors.order(null)),
                 ForwardOptions.inference().withLogProbs(false).withValues(true));
         return tensors.sliceResponses(tensors.order(null), forward.values);
-    }
-
-    private static List<int[]> sequences(List<Rollout> batch) {
-        List<int[]> sequences = new ArrayList<>(batch.size());
-        for (Rollout rollout : batch) {
-            sequences.add(rollout.sequence());
-        }
-        return sequences;
     }
 
     private static void putRolloutMetrics(Map<String, Object> metrics, List<Rollout> rollouts) {
         double reward = 0;
         double length = 0;
         double truncated = 0;
+        double correct = 0;
         List<RewardResult> results = new ArrayList<>(rollouts.size());
         for (Rollout rollout : rollouts) {
             reward += rollout.reward().reward();
             length += rollout.responseTokens().length;
             truncated += rollout.truncated() ? 1 : 0;
+            correct += rollout.reward().reward() >= Evaluator.CORRECT_THRESHOLD ? 1 : 0;
             results.add(rollout.reward());
         }
         int count = Math.max(1, rollouts.size());
         metrics.put("reward/mean", reward / count);
+        metrics.put("reward/accuracy", correct / count);
         for (Map.Entry<String, Double> metric : RewardResult.meanMetrics(results).entrySet()) {
             metrics.put("reward/" + metric.getKey(), metric.getValue());
         }
@@ -438,6 +475,14 @@ public final class RlTrainer {
             double[] sum = sums.computeIfAbsent(name, n -> new double[2]);
             sum[0] += value * weight;
             sum[1] += weight;
+        }
+
+        /**
+         * A micro-batch's part of a mini-batch total (a loss aggregated with {@link GlobalBatch}: the parts sum to
+         * the mini-batch's loss). Weighted by share, so the mean is the mean over mini-batches of their totals.
+         */
+        void addPart(String name, double part, double share) {
+            add(name, part / share, share);
         }
 
         void putMeans(Map<String, Object> metrics) {

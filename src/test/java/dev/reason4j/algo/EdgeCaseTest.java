@@ -142,12 +142,37 @@ class EdgeCaseTest {
         assertFinite(mode.verlName(), mode.weights(empty));
     }
 
+    @ParameterizedTest
+    @EnumSource(LossAggregation.class)
+    void microBatchesWithTheGlobalCountsAddUpToTheMiniBatch(LossAggregation mode) {
+        double[][] old = {{-1, -2, -0.5, -1}, {-1, -1, -1, -1}, {-0.3, -1, -1, -1}, {-2, -2, -1, -1}};
+        double[][] logProbs = {{-0.8, -2.5, -0.4, -1}, {-1, -1, -1, -1}, {-0.2, -1, -1, -1}, {-1.5, -2, -1, -1}};
+        double[][] advantages = {{1, 1, 1, 1}, {-1, -1, -1, -1}, {-2, -2, -2, -2}, {0.5, 0.5, 0.5, 0.5}};
+        double[][] mask = {{1, 1, 1, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {1, 1, 1, 1}};
+        PolicyLossConfig config = PolicyLossConfig.DEFAULT.withLossAggMode(mode);
+        PolicyLossResult whole = PolicyLosses.vanilla(new PolicyLossInput(old, logProbs, advantages, mask, config));
+        GlobalBatch global = GlobalBatch.of(mask);
+        double summed = 0;
+        for (int start = 0; start < 4; start += 2) {
+            PolicyLossResult micro = PolicyLosses.vanilla(new PolicyLossInput(
+                    java.util.Arrays.copyOfRange(old, start, start + 2),
+                    java.util.Arrays.copyOfRange(logProbs, start, start + 2),
+                    java.util.Arrays.copyOfRange(advantages, start, start + 2),
+                    java.util.Arrays.copyOfRange(mask, start, start + 2), config, global));
+            summed += micro.loss();
+            for (int row = 0; row < 2; row++) {
+                assertArrayEquals(whole.gradLogProbs()[start + row], micro.gradLogProbs()[row], 1e-15);
+            }
+        }
+        assertEquals(whole.loss(), summed, 1e-15);
+    }
+
     @Test
     void seqMeanTokenSumNormDividesByTheConstant() {
         double[][] losses = {{1, 2, 3}, {4, 5, 0}};
         double[][] mask = {{1, 1, 1}, {1, 1, 0}};
         assertEquals(5.0, LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(losses, mask), 1e-15); // 15 / 3
-        assertEquals(1.5, LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(losses, mask, 10.0), 1e-15);
+        assertEquals(1.5, LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(losses, mask, 10.0, null), 1e-15);
         assertEquals(3.0, LossAggregation.TOKEN_MEAN.aggregate(losses, mask), 1e-15);
         assertEquals(7.5, LossAggregation.SEQ_MEAN_TOKEN_SUM.aggregate(losses, mask), 1e-15);
         assertEquals(3.25, LossAggregation.SEQ_MEAN_TOKEN_MEAN.aggregate(losses, mask), 1e-7); // (6/3 + 9/2) / 2
@@ -163,12 +188,13 @@ class EdgeCaseTest {
     @Test
     void valueLossAndEntropyAreFiniteWithAFullyMaskedRow() {
         double[][] zeros = new double[3][4];
-        ValueLoss.Result value = ValueLoss.compute(zeros, zeros, zeros, MASK, 0.5, LossAggregation.TOKEN_MEAN, null);
+        ValueLoss.Result value = ValueLoss.compute(zeros, zeros, zeros, MASK, 0.5, LossAggregation.TOKEN_MEAN, null,
+                null);
         assertTrue(Double.isFinite(value.loss()));
         double[][][] logits = new double[3][4][3];
         logits[0][0][2] = Double.NEGATIVE_INFINITY; // a banned token
         EntropyLoss.Result<double[][][]> entropy =
-                EntropyLoss.fromLogits(logits, MASK, LossAggregation.SEQ_MEAN_TOKEN_MEAN, null);
+                EntropyLoss.fromLogits(logits, MASK, LossAggregation.SEQ_MEAN_TOKEN_MEAN, null, null);
         assertTrue(Double.isFinite(entropy.loss()));
         for (double[][] row : entropy.grad()) {
             assertFinite("entropy grad", row);
@@ -197,6 +223,9 @@ class EdgeCaseTest {
         adaptive.update(3.0, 256); // error −0.5 clipped to −0.2
         assertEquals(0.1 * (1 + 0.2 * 256 / 10000.0) * (1 - 0.2 * 256 / 10000.0), adaptive.value(), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 6.0, 0));
+        assertEquals(0.001, KlController.create("fixed", 0.001, 0, 0).value(), 0);
+        assertTrue(KlController.create("adaptive", 0.001, 0.1, 10000) instanceof AdaptiveKlController);
+        assertThrows(IllegalArgumentException.class, () -> KlController.create("linear", 0.001, 0.1, 1));
     }
 
     @Test

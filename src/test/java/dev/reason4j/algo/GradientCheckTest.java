@@ -83,9 +83,9 @@ class GradientCheckTest {
         double[][] values = randomMatrix(random, -1, 1);
         double[][] returns = randomMatrix(random, -1, 1);
         double[][] vpreds = perturb(random, values, 0.6);
-        double[][] analytic = ValueLoss.compute(vpreds, returns, values, mask, 0.3, mode, null).gradVpreds();
+        double[][] analytic = ValueLoss.compute(vpreds, returns, values, mask, 0.3, mode, null, null).gradVpreds();
         double[][] numeric = centralDifferences(vpreds,
-                perturbed -> ValueLoss.compute(perturbed, returns, values, mask, 0.3, mode, null).loss());
+                perturbed -> ValueLoss.compute(perturbed, returns, values, mask, 0.3, mode, null, null).loss());
         assertGradientsClose("value loss " + mode.verlName(), numeric, analytic);
     }
 
@@ -102,7 +102,7 @@ class GradientCheckTest {
                 }
             }
         }
-        double[][][] analytic = EntropyLoss.fromLogits(logits, mask, mode, null).grad();
+        double[][][] analytic = EntropyLoss.fromLogits(logits, mask, mode, null, null).grad();
         double[][] numericRows = new double[BATCH * LENGTH][5];
         double[][] analyticRows = new double[BATCH * LENGTH][];
         for (int b = 0; b < BATCH; b++) {
@@ -111,9 +111,9 @@ class GradientCheckTest {
                 for (int v = 0; v < 5; v++) {
                     double saved = logits[b][t][v];
                     logits[b][t][v] = saved + STEP;
-                    double plus = EntropyLoss.fromLogits(logits, mask, mode, null).loss();
+                    double plus = EntropyLoss.fromLogits(logits, mask, mode, null, null).loss();
                     logits[b][t][v] = saved - STEP;
-                    double minus = EntropyLoss.fromLogits(logits, mask, mode, null).loss();
+                    double minus = EntropyLoss.fromLogits(logits, mask, mode, null, null).loss();
                     logits[b][t][v] = saved;
                     numericRows[b * LENGTH + t][v] = (plus - minus) / (2 * STEP);
                 }
@@ -130,11 +130,11 @@ class GradientCheckTest {
         double[][] ref = randomMatrix(random, -2.0, 0.5);
         double[][] logProbs = perturb(random, ref, 0.5);
         KlEstimator estimator = KlEstimators.get(name);
-        double[][] analytic = KlPenalty.loss(estimator, logProbs, ref, mask, mode, null).gradLogProbs();
+        double[][] analytic = KlPenalty.loss(estimator, logProbs, ref, mask, mode, null, null).gradLogProbs();
         // The straight-through k3+ carries k2's gradient by design: check it against k2's value.
         KlEstimator differentiated = name.endsWith("+") ? KlEstimators.K2 : estimator;
         double[][] numeric = centralDifferences(logProbs,
-                perturbed -> KlPenalty.loss(differentiated, perturbed, ref, mask, mode, null).loss());
+                perturbed -> KlPenalty.loss(differentiated, perturbed, ref, mask, mode, null, null).loss());
         assertGradientsClose("kl " + name + " " + mode.verlName(), numeric, analytic);
     }
 

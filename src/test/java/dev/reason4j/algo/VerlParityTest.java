@@ -54,7 +54,7 @@ class VerlParityTest {
             case "agg_loss" -> {
                 LossAggregation mode = LossAggregation.of(c.get("loss_agg_mode").asText());
                 double loss = mode.aggregate(matrix(in.get("loss_mat")), matrix(in.get("loss_mask")),
-                        params == null ? null : optional(params, "loss_scale_factor"));
+                        params == null ? null : optional(params, "loss_scale_factor"), null);
                 assertClose("loss", out.get("loss").asDouble(), loss);
             }
             case "kl" -> {
@@ -64,7 +64,8 @@ class VerlParityTest {
                 double[][] ref = matrix(in.get("ref_log_prob"));
                 KlPenalty.TokenKl tokenKl = KlPenalty.perToken(estimator, logProbs, ref, mask);
                 assertMatrixClose("kl", maskedCopy(matrix(out.get("kl")), mask), tokenKl.kl());
-                KlPenalty.KlLoss loss = KlPenalty.loss(estimator, logProbs, ref, mask, LossAggregation.TOKEN_MEAN, null);
+                KlPenalty.KlLoss loss = KlPenalty.loss(estimator, logProbs, ref, mask, LossAggregation.TOKEN_MEAN, null,
+                        null);
                 assertClose("token_mean", out.get("token_mean").asDouble(), loss.loss());
                 assertMatrixClose("grad", matrix(out.get("grad_log_prob_of_token_mean")), loss.gradLogProbs());
             }
@@ -72,14 +73,14 @@ class VerlParityTest {
                 ValueLoss.Result result = ValueLoss.compute(matrix(in.get("vpreds")), matrix(in.get("returns")),
                         matrix(in.get("values")), matrix(in.get("response_mask")),
                         params.get("cliprange_value").asDouble(), LossAggregation.of(c.get("loss_agg_mode").asText()),
-                        null);
+                        null, null);
                 assertClose("loss", out.get("loss").asDouble(), result.loss());
                 assertClose("clipfrac", out.get("clipfrac").asDouble(), result.clipfrac());
                 assertMatrixClose("grad_vpreds", matrix(out.get("grad_vpreds")), result.gradVpreds());
             }
             case "entropy" -> {
                 EntropyLoss.Result<double[][][]> result = EntropyLoss.fromLogits(VerlFixtures.tensor3(in.get("logits")),
-                        matrix(in.get("response_mask")), LossAggregation.of(c.get("loss_agg_mode").asText()), null);
+                        matrix(in.get("response_mask")), LossAggregation.of(c.get("loss_agg_mode").asText()), null, null);
                 assertClose("loss", out.get("loss").asDouble(), result.loss());
                 double[][][] expected = VerlFixtures.tensor3(out.get("grad_logits"));
                 for (int b = 0; b < expected.length; b++) {

@@ -66,6 +66,16 @@ class ConfigTest {
     }
 
     @Test
+    void overrideTextThatIsNotYamlIsAString() {
+        Config config = Config.defaults().override(List.of("data.task_options.operators=*", "trainer.out_dir=a: b"));
+        assertEquals("*", config.getMap("data.task_options").get("operators"));
+        assertEquals("a: b", config.getString("trainer.out_dir"));
+        ConfigException e = assertThrows(ConfigException.class, () -> Config.defaults().override("data.val_files=[a"));
+        assertTrue(e.getMessage().startsWith("override 'data.val_files=[a':1: invalid YAML"), e.getMessage());
+        assertFalse(e.getMessage().chars().anyMatch(c -> c < 32 && c != '\n'), "printable: " + e.getMessage());
+    }
+
+    @Test
     void aSingleValueForAListKeyIsAListOfOne() {
         Config config = Config.defaults().override("data.train_files=train.parquet");
         assertEquals(List.of("train.parquet"), config.getStringList("data.train_files"));
@@ -186,11 +196,11 @@ class ConfigTest {
     @Test
     void toYamlRoundTripsAndSavesAtomically() throws Exception {
         Config config = Config.defaults().override(List.of("actor.lr=2.5e-7", "trainer.out_dir=true",
-                "data.task_options={digits: 3, operators: '+-'}", "rollout.stop=['\\n\\n', \"\\n\", 'yes', '1.0', '']"));
+                "data.task_options={digits: 3, operators: '+-'}", "data.val_files=['\\n\\n', \"\\n\", 'yes', '1.0', '']"));
         Config reloaded = Config.defaults().mergeYaml(config.toYaml(), "saved");
         assertEquals(config, reloaded);
         assertEquals("true", reloaded.getString("trainer.out_dir"));
-        assertEquals(List.of("\\n\\n", "\n", "yes", "1.0", ""), reloaded.getStringList("rollout.stop"));
+        assertEquals(List.of("\\n\\n", "\n", "yes", "1.0", ""), reloaded.getStringList("data.val_files"));
 
         Path saved = dir.resolve("run/config.yaml");
         config.save(saved);

@@ -78,6 +78,9 @@ class ArithmeticTaskTest {
         assertEquals(0.0, task.verify("\\boxed{432} no wait \\boxed{431}", "432"));
         assertEquals(0.0, task.verify("\\boxed{432.5}", "432"));
         assertEquals(0.0, task.verify("", "432"));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> task.verify("\\boxed{1}", "one"));
+        assertEquals("task arithmetic: ground truth must be an integer, got 'one'", bad.getMessage());
     }
 
     @Test

@@ -29,6 +29,8 @@ class RewardFunctionsTest {
     @Test
     void routesByDataSource() {
         assertSame(RewardFunctions.get("code"), RewardFunctions.forDataSource("codecontests"));
+        assertSame(RewardFunctions.get("math"), RewardFunctions.forDataSource("openai/gsm8k"));
+        assertSame(RewardFunctions.get("math"), RewardFunctions.forDataSource("aime_2024"));
         RewardFunction half = in -> RewardResult.of(0.5);
         RewardFunctions.register("test_half", half);
         RewardFunctions.route(source -> source.startsWith("test_family/"), "test_half");

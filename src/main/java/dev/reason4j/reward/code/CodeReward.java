@@ -99,7 +99,11 @@ public final class CodeReward implements RewardFunction {
         }
         Language language = config.defaultLanguage();
         if (root.isObject() && root.hasNonNull("language")) {
-            language = Language.parse(root.get("language").asText());
+            try {
+                language = Language.parse(root.get("language").asText());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage());
+            }
         } else if (!fenceLanguage.isEmpty()) {
             try {
                 language = Language.parse(fenceLanguage);

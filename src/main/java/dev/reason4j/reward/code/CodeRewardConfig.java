@@ -1,5 +1,7 @@
 package dev.reason4j.reward.code;
 
+import dev.reason4j.config.Config;
+
 /**
  * How {@link CodeReward} runs and scores programs.
  *
@@ -13,5 +15,19 @@ public record CodeRewardConfig(boolean allPass, SandboxLimits limits, double com
                                boolean allowUnsandboxed, Language defaultLanguage) {
     public static CodeRewardConfig defaults() {
         return new CodeRewardConfig(true, SandboxLimits.defaults(), 30, false, Language.PYTHON);
+    }
+
+    /** From the {@code reward.code} section of a run's config. */
+    public static CodeRewardConfig from(Config code) {
+        String mode = code.getString("reward");
+        if (!mode.equals("all_pass") && !mode.equals("fraction")) {
+            throw new IllegalArgumentException("reward.code.reward must be all_pass or fraction, got '" + mode + "'");
+        }
+        SandboxLimits base = SandboxLimits.defaults();
+        SandboxLimits limits = new SandboxLimits(code.getDouble("timeout_s"), code.getInt("memory_mb"),
+                code.getInt("max_processes"), base.maxOutputBytes(), base.maxFileBytes(), base.tmpBytes());
+        CodeRewardConfig defaults = defaults();
+        return new CodeRewardConfig(mode.equals("all_pass"), limits, defaults.compileTimeoutSeconds(),
+                code.getBoolean("allow_unsandboxed"), defaults.defaultLanguage());
     }
 }

@@ -28,23 +28,23 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
     private static final int PYTHON_COMPILE_FAILED = 99;
     private static final String PYTHON_COMPILE_MARKER = "reason4j: program does not compile";
     /**
-     * Runs the program file given as argument as {@code __main__}, first compiling it so that a syntax error is
-     * reported as a compile error rather than a runtime error.
+     * Runs the program file given as argument as the real {@code __main__} module (runpy, as {@code python FILE}
+     * would, so pickling and type hints of its classes work), compiling it first so that a syntax error is reported
+     * as a compile error rather than a runtime error.
      */
     private static final String PYTHON_LAUNCHER = """
-            import sys
+            import runpy, sys
             path = sys.argv[1]
-            with open(path, encoding="utf-8") as source_file:
-                source = source_file.read()
             try:
-                program = compile(source, path, "exec")
+                with open(path, encoding="utf-8") as source:
+                    compile(source.read(), path, "exec")
             except (SyntaxError, ValueError):
                 import traceback
                 traceback.print_exc()
                 print("%s", file=sys.stderr)
                 sys.exit(%d)
             sys.argv = sys.argv[1:]
-            exec(program, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+            runpy.run_path(path, run_name="__main__")
             """.formatted(PYTHON_COMPILE_MARKER, PYTHON_COMPILE_FAILED);
 
     /** A JVM reserves address space well beyond its heap (class space, code cache, stacks, CDS archive). */
@@ -79,8 +79,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
             throws InterruptedException {
         Path tool = language == Language.PYTHON ? python : javaHome.resolve("bin/javac");
         if (!Files.isExecutable(tool)) {
-            return allSandboxErrors(tests, "no " + language.name().toLowerCase(java.util.Locale.ROOT) + " toolchain: "
-                    + tool + " is missing");
+            return allSandboxErrors(tests, "no " + language + " toolchain: " + tool + " is missing");
         }
         Path directory;
         try {
@@ -104,9 +103,14 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
             throws IOException, InterruptedException {
         List<String> files = new ArrayList<>();
         for (int i = 0; i < tests.size(); i++) {
-            String file = tests.get(i) instanceof TestCase.Assert check ? "test_" + i + ".py" : "main.py";
-            String program = tests.get(i) instanceof TestCase.Assert check ? code + "\n\n" + check.testCode() : code;
-            Files.writeString(directory.resolve(file), program);
+            // Stdio tests share main.py; an assert test is the program with the test appended.
+            String file = "main.py";
+            String program = code;
+            if (tests.get(i) instanceof TestCase.Assert check) {
+                file = "test_" + i + ".py";
+                program = code + "\n\n" + check.testCode();
+            }
+            Files.write(directory.resolve(file), program.getBytes(StandardCharsets.UTF_8));
             files.add(file);
         }
         sandbox.prepare(directory);
@@ -131,10 +135,11 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
             if (!Files.exists(directory.resolve(unit))) {
                 Files.createDirectories(directory.resolve(unit));
                 String programFile = publicClass(code).orElse(tests.get(i) instanceof TestCase.Assert ? "Solution" : "Main");
-                Files.writeString(directory.resolve(unit).resolve(programFile + ".java"), code);
+                Files.write(directory.resolve(unit).resolve(programFile + ".java"), code.getBytes(StandardCharsets.UTF_8));
                 if (tests.get(i) instanceof TestCase.Assert check) {
                     String testFile = publicClass(check.testCode()).orElse("Main");
-                    Files.writeString(directory.resolve(unit).resolve(testFile + ".java"), check.testCode());
+                    Files.write(directory.resolve(unit).resolve(testFile + ".java"),
+                            check.testCode().getBytes(StandardCharsets.UTF_8));
                 }
             }
             String mainSource = tests.get(i) instanceof TestCase.Assert check ? check.testCode() : code;
@@ -172,7 +177,8 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin/javac").toString(),
                 "-J-Xmx" + JAVAC_HEAP_MB + "m"));
         JVM_FLAGS.forEach(flag -> command.add("-J" + flag));
-        command.addAll(List.of("-encoding", "UTF-8", "-nowarn", "-d", unitMount));
+        // -proc:none: no annotation processors, so compiling runs none of the program's code.
+        command.addAll(List.of("-encoding", "UTF-8", "-nowarn", "-proc:none", "-d", unitMount));
         try (Stream<Path> sources = Files.list(unitDirectory)) {
             sources.map(p -> unitMount + "/" + p.getFileName()).sorted().forEach(command::add);
         }
@@ -203,7 +209,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         return new TestOutcome(status, detail, result.wallMillis());
     }
 
-    /** The status of one run; see the README for the rules. */
+    /** The status of one run (rules in docs/reward.md). */
     static TestStatus classify(Sandbox.Result result, TestCase test) {
         String stderr = new String(result.stderr(), StandardCharsets.UTF_8);
         if (result.timedOut()) {
@@ -229,12 +235,14 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         if (result.exitCode() == 128 + 24) { // SIGXCPU: CPU-time limit
             return TestStatus.TIME_LIMIT_EXCEEDED;
         }
-        if (lastErrorLine(stderr).matches("(MemoryError|.*java\\.lang\\.OutOfMemoryError).*")
-                || stderr.contains("Cannot allocate memory") || stderr.contains("std::bad_alloc")) {
+        String error = lastErrorLine(stderr);
+        // A JVM names hitting the process limit "OutOfMemoryError: unable to create native thread".
+        if ((error.matches("(MemoryError|.*java\\.lang\\.OutOfMemoryError).*") && !error.contains("native thread"))
+                || stderr.contains("Cannot allocate memory")) {
             return TestStatus.MEMORY_LIMIT_EXCEEDED;
         }
         if (test instanceof TestCase.Assert
-                && lastErrorLine(stderr).matches("(AssertionError|.*java\\.lang\\.AssertionError).*")) {
+                && error.matches("(AssertionError|.*java\\.lang\\.AssertionError).*")) {
             return TestStatus.WRONG_ANSWER;
         }
         return TestStatus.RUNTIME_ERROR;
@@ -270,6 +278,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
     private static final Pattern PUBLIC_CLASS =
             Pattern.compile("public\\s+(?:(?:final|abstract|sealed|strictfp)\\s+)*(?:class|interface|enum|record)\\s+(\\w+)");
     private static final Pattern TYPE_DECLARATION = Pattern.compile("\\b(?:class|interface|enum|record)\\s+(\\w+)");
+    private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern MAIN_METHOD = Pattern.compile("static\\s+(?:final\\s+)?void\\s+main\\s*\\(");
 
     /** The public top-level type's name, which must be the file's name. */
@@ -278,7 +287,7 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
-    /** The type declaring {@code static void main}: the last type declared before it. */
+    /** The type declaring {@code static void main} (the last type declared before it), with its package. */
     static Optional<String> mainClass(String source) {
         Matcher main = MAIN_METHOD.matcher(source);
         if (!main.find()) {
@@ -289,7 +298,9 @@ public record CodeRunner(Sandbox sandbox, Path python, Path javaHome, double com
         while (type.find()) {
             name = type.group(1);
         }
-        return Optional.ofNullable(name);
+        Matcher packageDeclaration = PACKAGE.matcher(source);
+        return Optional.ofNullable(name)
+                .map(simple -> packageDeclaration.find() ? packageDeclaration.group(1) + "." + simple : simple);
     }
 
     private static String tail(byte[] bytes) {

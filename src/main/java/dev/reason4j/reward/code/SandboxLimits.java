@@ -21,7 +21,7 @@ public record SandboxLimits(double timeoutSeconds, int memoryMb, int maxProcesse
     }
 
     public static SandboxLimits defaults() {
-        return new SandboxLimits(10, 512, 64, 16L << 20, 16L << 20, 64L << 20);
+        return new SandboxLimits(10, 512, 32, 16L << 20, 16L << 20, 64L << 20);
     }
 
     public SandboxLimits withTimeout(double seconds) {

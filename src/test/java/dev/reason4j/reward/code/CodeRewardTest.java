@@ -1,5 +1,6 @@
 package dev.reason4j.reward.code;
 
+import dev.reason4j.config.Config;
 import dev.reason4j.reward.RewardInput;
 import dev.reason4j.reward.RewardResult;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,29 @@ class CodeRewardTest {
     }
 
     @Test
+    void aScorerTimeoutKillsTheProgram() throws Exception {
+        SandboxTestSupport.runner();
+        String marker = "slow" + java.util.UUID.randomUUID().toString().replace("-", "");
+        String response = "```python\nimport time\ntag = '" + marker + "'\ntime.sleep(30)\n```";
+        // The sandbox would allow 20 s; the scorer gives the whole check 0.5 s.
+        RewardInput input = new RewardInput("p", response, "{\"tests\": [{\"stdout\": \"\"}], \"timeout_s\": 20}",
+                "apps", 10, Map.of());
+        try (var scorer = new dev.reason4j.reward.AsyncRewardScorer(new CodeReward(CodeRewardConfig.defaults()), 1,
+                java.time.Duration.ofMillis(500))) {
+            long start = System.nanoTime();
+            RewardResult result = scorer.submit(input).get();
+            assertEquals(1.0, result.metrics().get(dev.reason4j.reward.AsyncRewardScorer.TIMEOUT_METRIC));
+            assertTrue(System.nanoTime() - start < 5_000_000_000L);
+            // Interrupted, the worker kills the sandbox: the program is gone soon after.
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (HostileProgramsTest.processWith(marker) != null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(null, HostileProgramsTest.processWith(marker));
+        }
+    }
+
+    @Test
     void problemsParseWithClearErrors() {
         CodeReward reward = new CodeReward(CodeRewardConfig.defaults());
         CodeReward.Problem problem = reward.parseProblem(
@@ -65,6 +89,21 @@ class CodeRewardTest {
     }
 
     @Test
+    void configFromTheRunConfig() {
+        Config config = Config.defaults().override(List.of("reward.code.reward=fraction", "reward.code.timeout_s=3",
+                "reward.code.memory_mb=256"));
+        CodeRewardConfig code = CodeRewardConfig.from(config.section("reward.code"));
+        assertEquals(false, code.allPass());
+        assertEquals(3.0, code.limits().timeoutSeconds());
+        assertEquals(256, code.limits().memoryMb());
+        assertEquals(32, code.limits().maxProcesses());
+        assertEquals(false, code.allowUnsandboxed());
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> CodeRewardConfig.from(
+                Config.defaults().override(List.of("reward.code.reward=best")).section("reward.code")));
+        assertTrue(error.getMessage().contains("reward.code.reward"), error.getMessage());
+    }
+
+    @Test
     void classifiesRunsWithoutASandbox() {
         TestCase.Stdio test = new TestCase.Stdio("", "ok");
         assertEquals(TestStatus.PASSED, CodeRunner.classify(result(0, "ok \n\n", "", false, false), test));
@@ -77,6 +116,8 @@ class CodeRewardTest {
                 "Traceback (most recent call last):\n  File \"main.py\", line 3\nMemoryError\n", false, false), test));
         assertEquals("a\n  b", CodeRunner.normalizeOutput("a  \r\n  b\t\n\n"));
         assertEquals("Main", CodeRunner.mainClass("class Helper {}\nclass Main { public static void main(String[] a) {} }")
+                .orElseThrow());
+        assertEquals("a.b.Main", CodeRunner.mainClass("package a.b;\nclass Main { static void main(String[] x) {} }")
                 .orElseThrow());
         assertEquals("Solution", CodeRunner.publicClass("import x;\npublic final class Solution {}").orElseThrow());
     }

@@ -55,8 +55,16 @@ class CodeRunnerTest {
     @Test
     void exitStatusAndMainModuleBehaveAsInAPlainRun() throws Exception {
         Verdict verdict = python("""
-                import sys
+                import pickle, sys, typing
+                from dataclasses import dataclass
+
+                @dataclass
+                class Point:
+                    x: "int"
+
                 if __name__ == "__main__":
+                    assert pickle.loads(pickle.dumps(Point(1))) == Point(1)
+                    assert typing.get_type_hints(Point) == {"x": int}
                     print(sys.argv[0].endswith(".py"), input())
                     sys.exit(0)
                 """, io("héllo", "True héllo"));
@@ -72,7 +80,7 @@ class CodeRunnerTest {
                         Scanner in = new Scanner(System.in);
                         int n = in.nextInt();
                         if (n < 0) throw new IllegalArgumentException("negative");
-                        if (n == 7) { long[][] hog = new long[1 << 20][]; for (int i = 0; i < hog.length; i++) hog[i] = new long[1024]; }
+                        if (n == 7) { long[] hog = new long[1 << 28]; System.out.println(hog.length); }
                         if (n == 8) while (true) {}
                         System.out.println(2 * n);
                     }
@@ -91,5 +99,27 @@ class CodeRunnerTest {
                 List.of(io("", ""), io("", "")), LIMITS);
         assertEquals(List.of("compile_error", "compile_error"), labels(broken));
         assertTrue(broken.outcomes().getFirst().detail().contains("Main.java"), broken.outcomes().getFirst().detail());
+
+        Verdict packaged = runner().run(Language.JAVA, "package app.solution;\npublic class Main { public static void "
+                + "main(String[] a) { System.out.println(\"in a package\"); } }", List.of(io("", "in a package")), LIMITS);
+        assertEquals(List.of("passed"), labels(packaged), packaged.toString());
+    }
+
+    @Test
+    void unsafeModeRunsWithoutASandboxAndSaysSo() throws Exception {
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            CodeRunner unsafe = new CodeRunner(new UnsandboxedRunner(), CodeRunner.DEFAULT_PYTHON,
+                    CodeRunner.DEFAULT_JAVA_HOME, 30);
+            Verdict verdict = unsafe.run(Language.PYTHON, "print(input()[::-1])", List.of(io("abc", "cba"),
+                    io("", "")), LIMITS);
+            assertEquals(List.of("passed", "runtime_error"), labels(verdict));
+        } finally {
+            System.setErr(stderr);
+        }
+        String printed = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, printed.split("WITHOUT a sandbox", -1).length - 1, "one warning per run: " + printed);
     }
 }

@@ -51,8 +51,15 @@ class HostileProgramsTest {
                 """.formatted(marker), io("", ""));
         assertStatus(TIME_LIMIT_EXCEEDED, verdict);
         assertNoProcessWith(marker);
-        // Without catching, the failed fork is a runtime error.
-        assertStatus(RUNTIME_ERROR, python("import os\nwhile True:\n    os.fork()\n", io("", "")));
+        // Children that sleep and a parent that forks until fork fails: a runtime error, and no child survives.
+        assertStatus(RUNTIME_ERROR, python("""
+                import os, time
+                tag = "%s"
+                while True:
+                    if os.fork() == 0:
+                        time.sleep(60)
+                """.formatted(marker), io("", "")));
+        assertNoProcessWith(marker);
     }
 
     @Test
@@ -210,7 +217,7 @@ class HostileProgramsTest {
         throw new AssertionError("process outlived its test: " + survivor);
     }
 
-    private static String processWith(String marker) throws IOException {
+    static String processWith(String marker) throws IOException {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             for (Path process : (Iterable<Path>) processes::iterator) {
                 if (!process.getFileName().toString().matches("\\d+")) {

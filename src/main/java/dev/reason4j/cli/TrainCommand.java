@@ -1,0 +1,45 @@
+package dev.reason4j.cli;
+
+import dev.reason4j.config.Config;
+import dev.reason4j.trainer.Experiment;
+import java.nio.file.Path;
+
+/** {@code ./reason4j train}: RL from a config, resumable. */
+final class TrainCommand implements Command {
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "RL-train a policy (GRPO, DAPO, PPO, RLOO, ...) from a YAML config; resumes a killed run";
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: ./reason4j train [--config FILE] [--out DIR] [section.key=value ...]
+
+                Runs reinforcement learning as configured (./reason4j config prints every key and default):
+                model.path (a Hugging Face model directory) or a new tiny model, data.task or data.train_files,
+                algorithm.adv_estimator, actor.*, rollout.*, reward.*, trainer.*. The run directory (--out, else
+                trainer.out_dir) receives config.yaml (resolved), metrics.jsonl (one line per step) and
+                checkpoints/ (atomic). Running the same command again resumes from the latest checkpoint
+                (trainer.resume=auto; 'disable' starts over; a path resumes from that checkpoint).
+                Example: ./reason4j train --config my.yaml algorithm.adv_estimator=grpo actor.clip_ratio_high=0.28""";
+    }
+
+    @Override
+    public int run(Args args) throws Exception {
+        String file = args.string("config", null);
+        String out = args.string("out", null);
+        args.rejectUnknown();
+        Config config = Config.load(file == null ? null : Path.of(file), args.positional());
+        Path runDirectory = Path.of(out != null ? out : config.getString("trainer.out_dir"));
+        try (Experiment experiment = new Experiment(config)) {
+            experiment.train(runDirectory, System.out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.reason4j.trainer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.config.Config;
+import dev.reason4j.env.Example;
+import dev.reason4j.env.Problem;
+import dev.reason4j.env.Split;
+import dev.reason4j.env.Task;
+import dev.reason4j.model.Transformer;
+import dev.reason4j.reward.AsyncRewardScorer;
+import dev.reason4j.tokenizer.BpeTrainer;
+import dev.reason4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The whole story from nothing, on a laptop CPU: train a tokenizer and a tiny Qwen3-shaped model, SFT it on worked
+ * solutions, evaluate, improve it with RL against the task's verifier, evaluate again.
+ * Writes {@code summary.json}, {@code metrics.jsonl} and {@code curves.png} to the run directory.
+ */
+public final class Demo {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Config config;
+    private final Path runDirectory;
+    private final PrintStream console;
+
+    public Demo(Config config, Path runDirectory, PrintStream console) {
+        this.config = config;
+        this.runDirectory = runDirectory;
+        this.console = console;
+    }
+
+    public ObjectNode run() throws IOException {
+        long start = System.nanoTime();
+        Task task = Setup.task(config);
+        long seed = config.getInt("data.seed");
+
+        // 1. A tokenizer trained on the task's text (prompts and worked solutions of the train split).
+        Random corpusRandom = new Random(seed);
+        List<String> corpus = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            Problem problem = task.sample(Split.TRAIN, corpusRandom);
+            corpus.add(problem.prompt());
+            corpus.add(problem.solution());
+        }
+        Tokenizer tokenizer = BpeTrainer.chatml(config.getInt("demo.vocab_size"))
+                .trainAndSave(corpus, runDirectory.resolve("tokenizer"));
+        PromptFormatter formatter = Setup.chatFormatter(tokenizer);
+        console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), corpus.size());
+
+        // 2. A tiny model from scratch.
+        Transformer policy = Transformer.create(Setup.tinyModelConfig(config.section("model.tiny"), tokenizer),
+                config.getInt("model.seed"));
+        console.printf("model: Qwen3-shaped, %,d parameters%n", policy.parameterCount());
+
+        try (AsyncRewardScorer scorer = Setup.rewardScorer(config);
+             MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
+            RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
+            List<Example> heldOut = Setup.heldOut(config, task);
+            Evaluator evaluator = Setup.evaluator(config, worker);
+            // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.
+            Evaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",
+                    "trainer.eval.n=1", "trainer.eval.k=[1]")), worker);
+
+            // 3. SFT on worked solutions.
+            sft(policy, task, tokenizer, formatter, log);
+            long sftDone = System.nanoTime();
+            policy.save(runDirectory.resolve("sft_model"));
+
+            // 4. Evaluate, RL, evaluate.
+            Map<String, Double> before = withGreedy(evaluator.evaluate(policy, heldOut), greedy, policy, heldOut);
+            console.printf("held-out after SFT: pass@1 %.3f (greedy %.3f) on %d problems%n", before.get("pass@1"),
+                    before.get("greedy_pass@1"), heldOut.size());
+            Config rlConfig = config.override("trainer.val_before_train=false")
+                    .override("trainer.out_dir=" + runDirectory.resolve("rl"));
+            RlTrainer trainer = new RlTrainer(rlConfig, policy, worker, PromptSource.ofTask(task, seed + 1));
+            long rlStart = System.nanoTime();
+            Map<String, Double> after = new RlRun(rlConfig, runDirectory.resolve("rl"), trainer, evaluator, heldOut,
+                    console).run();
+            long rlDone = System.nanoTime();
+            after = withGreedy(after.isEmpty() ? evaluator.evaluate(policy, heldOut) : after, greedy, policy, heldOut);
+            policy.save(runDirectory.resolve("rl_model"));
+
+            ObjectNode summary = JSON.createObjectNode();
+            summary.put("task", task.name());
+            summary.set("eval_before", JSON.valueToTree(before));
+            summary.set("eval_after", JSON.valueToTree(after));
+            summary.put("improvement_points", 100 * (after.get("pass@1") - before.get("pass@1")));
+            summary.put("parameters", policy.parameterCount());
+            summary.put("sft_seconds", (sftDone - start) / 1e9);
+            summary.put("rl_seconds", (rlDone - rlStart) / 1e9);
+            summary.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+            Checkpoints.writeAtomically(runDirectory.resolve("summary.json"), summary.toPrettyString());
+            plot();
+            console.printf("pass@1 on %d held-out problems (temperature %s): %.1f%% after SFT -> %.1f%% after RL "
+                    + "(%+.1f points); greedy %.1f%% -> %.1f%%; %.0f s in all%n", heldOut.size(),
+                    config.get("trainer.eval.temperature"), 100 * before.get("pass@1"), 100 * after.get("pass@1"),
+                    summary.get("improvement_points").asDouble(), 100 * before.get("greedy_pass@1"),
+                    100 * after.get("greedy_pass@1"), summary.get("wall_seconds").asDouble());
+            return summary;
+        }
+    }
+
+    private static Map<String, Double> withGreedy(Map<String, Double> sampled, Evaluator greedy, Transformer policy,
+                                                  List<Example> heldOut) {
+        Map<String, Double> metrics = new LinkedHashMap<>(sampled);
+        metrics.put("greedy_pass@1", greedy.evaluate(policy, heldOut).get("pass@1"));
+        return metrics;
+    }
+
+    private void sft(Transformer policy, Task task, Tokenizer tokenizer, PromptFormatter formatter, MetricsLog log) {
+        Config sft = config.section("sft");
+        int steps = sft.getInt("total_steps");
+        int batchSize = sft.getInt("batch_size");
+        ModelOptimizer optimizer = new ModelOptimizer(policy, sft, steps);
+        SftTrainer trainer = new SftTrainer(policy, optimizer, sft.getInt("micro_batch_size"));
+        String endOfTurn = tokenizer.idToToken(tokenizer.eosTokenId().orElseThrow());
+        List<SftTrainer.Sequence> examples = new ArrayList<>();
+        for (Problem problem : task.distinct(Split.TRAIN, sft.getInt("num_examples"), config.getInt("data.seed"))) {
+            int[] prompt = tokenizer.encode(formatter.render(problem.toExample()), false);
+            int[] response = tokenizer.encode(problem.solution() + endOfTurn, false);
+            examples.add(SftTrainer.Sequence.promptAndResponse(prompt, response));
+        }
+        Random order = new Random(config.getInt("data.seed"));
+        for (int step = 1; step <= steps; step++) {
+            List<SftTrainer.Sequence> batch = new ArrayList<>(batchSize);
+            for (int i = 0; i < batchSize; i++) {
+                batch.add(examples.get(order.nextInt(examples.size())));
+            }
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("step", step);
+            metrics.put("phase", "sft");
+            metrics.putAll(trainer.step(batch));
+            log.write(metrics);
+            if (step % 25 == 0 || step == steps) {
+                console.println("sft " + MetricsLog.progressLine(metrics, "step", "sft/loss", "sft/lr",
+                        "sft/tokens_per_s"));
+            }
+        }
+    }
+
+    /** curves.png from the SFT and RL metrics. */
+    private void plot() throws IOException {
+        // SFT rows (in this directory's log) and RL rows (in rl/) each count their own steps; no panel mixes them.
+        List<Map<String, Object>> rows = new ArrayList<>(MetricsLog.read(runDirectory.resolve("metrics.jsonl")));
+        rows.addAll(MetricsLog.read(runDirectory.resolve("rl").resolve("metrics.jsonl")));
+        TrainingCurves.write(rows, List.of(
+                new TrainingCurves.Panel("SFT loss (x = SFT step)", List.of("sft/loss")),
+                new TrainingCurves.Panel("RL: mean reward of rollouts", List.of("reward/mean")),
+                new TrainingCurves.Panel("held-out pass@1", List.of("val/pass@1")),
+                new TrainingCurves.Panel("RL: response length (tokens)", List.of("response_length/mean")),
+                new TrainingCurves.Panel("RL: policy entropy", List.of("actor/entropy")),
+                new TrainingCurves.Panel("RL: clip fraction", List.of("actor/pg_clipfrac"))),
+                "Reason4j demo: " + config.getString("data.task") + " (SFT, then GRPO)",
+                runDirectory.resolve("curves.png"));
+    }
+}

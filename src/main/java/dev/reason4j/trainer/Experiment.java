@@ -1,0 +1,72 @@
+package dev.reason4j.trainer;
+
+import dev.reason4j.config.Config;
+import dev.reason4j.env.Example;
+import dev.reason4j.env.Task;
+import dev.reason4j.model.Transformer;
+import dev.reason4j.reward.AsyncRewardScorer;
+import dev.reason4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A configured run's parts, built once from a {@link Config}: tokenizer, policy, task, held-out set, reward
+ * scorer, rollout worker and evaluator. {@code ./reason4j train} and {@code ./reason4j eval} start here.
+ */
+public final class Experiment implements AutoCloseable {
+    private final Config config;
+    private final Tokenizer tokenizer;
+    private final Transformer policy;
+    private final Task task;
+    private final List<Example> heldOut;
+    private final AsyncRewardScorer scorer;
+    private final RolloutWorker worker;
+
+    public Experiment(Config config) throws IOException {
+        this.config = config;
+        this.task = Setup.task(config);
+        this.tokenizer = Setup.tokenizer(config);
+        this.policy = Setup.policy(config, tokenizer);
+        this.heldOut = Setup.heldOut(config, task);
+        this.scorer = Setup.rewardScorer(config);
+        this.worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), scorer);
+    }
+
+    public Transformer policy() {
+        return policy;
+    }
+
+    public Evaluator evaluator() {
+        return Setup.evaluator(config, worker);
+    }
+
+    public Map<String, Double> evaluate() {
+        return evaluator().evaluate(policy, heldOut);
+    }
+
+    /** RL in {@code runDirectory} (resuming there); returns the last evaluation. */
+    public Map<String, Double> train(Path runDirectory, PrintStream console) throws IOException {
+        RlTrainer trainer = new RlTrainer(config, policy, worker, Setup.trainPrompts(config, task));
+        return new RlRun(config, runDirectory, trainer, evaluator(), heldOut, console).run();
+    }
+
+    public RolloutWorker worker() {
+        return worker;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public List<Example> heldOut() {
+        return heldOut;
+    }
+
+    @Override
+    public void close() {
+        scorer.close();
+    }
+}

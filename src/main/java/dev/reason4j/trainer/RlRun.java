@@ -1,0 +1,147 @@
+package dev.reason4j.trainer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.config.Config;
+import dev.reason4j.env.Example;
+import dev.reason4j.model.Transformer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A whole RL run in a run directory: resume from the latest checkpoint, step, evaluate every
+ * {@code trainer.test_freq} steps, checkpoint every {@code trainer.save_freq} steps (atomically), log every step to
+ * {@code metrics.jsonl}, and keep {@code config.yaml} (the resolved config) beside them.
+ */
+public final class RlRun {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Config config;
+    private final Path runDirectory;
+    private final RlTrainer trainer;
+    private final Evaluator evaluator;
+    private final List<Example> heldOut;
+    private final PrintStream console;
+
+    public RlRun(Config config, Path runDirectory, RlTrainer trainer, Evaluator evaluator, List<Example> heldOut,
+                 PrintStream console) {
+        this.config = config;
+        this.runDirectory = runDirectory;
+        this.trainer = trainer;
+        this.evaluator = evaluator;
+        this.heldOut = heldOut;
+        this.console = console;
+    }
+
+    /**
+     * Runs steps until {@code trainer.total_steps} (resuming after the latest checkpoint when
+     * {@code trainer.resume} is {@code auto}); returns the last evaluation's metrics (empty if none ran).
+     */
+    public Map<String, Double> run() throws IOException {
+        Files.createDirectories(runDirectory);
+        Checkpoints.writeAtomically(runDirectory.resolve("config.yaml"), config.toYaml());
+        Checkpoints checkpoints = new Checkpoints(runDirectory, 2);
+        int totalSteps = config.getInt("trainer.total_steps");
+        int saveFrequency = config.getInt("trainer.save_freq");
+        int testFrequency = config.getInt("trainer.test_freq");
+        int firstStep = 1;
+        String resume = config.getString("trainer.resume");
+        Optional<Path> checkpoint = switch (resume) {
+            case "disable" -> Optional.empty();
+            case "auto" -> checkpoints.latest();
+            default -> Optional.of(Path.of(resume));
+        };
+        if (checkpoint.isPresent()) {
+            firstStep = restore(checkpoint.get()) + 1;
+            console.println("resumed from " + checkpoint.get() + " at step " + firstStep);
+        }
+        Map<String, Double> lastEval = Map.of();
+        try (MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
+            if (firstStep == 1 && config.getBoolean("trainer.val_before_train") && testFrequency > 0) {
+                lastEval = evaluate(log, 0);
+            }
+            for (int step = firstStep; step <= totalSteps; step++) {
+                Map<String, Object> metrics = trainer.step(step);
+                metrics.put("phase", "rl");
+                log.write(metrics);
+                console.println("rl " + MetricsLog.progressLine(metrics, "step", "reward/mean",
+                        "response_length/mean", "actor/entropy", "actor/pg_clipfrac", "actor/grad_norm",
+                        "timing/step_s"));
+                boolean last = step == totalSteps;
+                if (testFrequency > 0 && (step % testFrequency == 0 || last)) {
+                    lastEval = evaluate(log, step);
+                }
+                if ((saveFrequency > 0 && step % saveFrequency == 0) || last) {
+                    int savedStep = step;
+                    checkpoints.save(step, directory -> save(directory, savedStep));
+                }
+            }
+        }
+        return lastEval;
+    }
+
+    private Map<String, Double> evaluate(MetricsLog log, int step) {
+        long start = System.nanoTime();
+        Map<String, Double> eval = evaluator.evaluate(trainer.policy(), heldOut);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", step);
+        row.put("phase", "eval");
+        eval.forEach((name, value) -> row.put("val/" + name, value));
+        row.put("timing/eval_s", (System.nanoTime() - start) / 1e9);
+        log.write(row);
+        console.println("eval " + MetricsLog.progressLine(row, "step", "val/pass@1", "val/n", "timing/eval_s"));
+        return eval;
+    }
+
+    private void save(Path directory, int step) throws IOException {
+        trainer.policy().save(directory.resolve("policy"));
+        trainer.actorOptimizer().save(directory.resolve("actor_optimizer.safetensors"));
+        if (trainer.critic() != null) {
+            trainer.critic().save(directory.resolve("critic"));
+            trainer.criticOptimizer().save(directory.resolve("critic_optimizer.safetensors"));
+        }
+        ObjectNode state = JSON.createObjectNode();
+        state.put("step", step);
+        state.put("prompt_position", trainer.prompts().position());
+        state.put("kl_coef", trainer.klController().value());
+        Checkpoints.writeAtomically(directory.resolve("trainer_state.json"), state.toPrettyString());
+    }
+
+    /** Loads a checkpoint into the live trainer; returns its step. */
+    private int restore(Path directory) throws IOException {
+        Path stateFile = directory.resolve("trainer_state.json");
+        if (!Files.isRegularFile(stateFile)) {
+            throw new IllegalArgumentException("not a checkpoint (no trainer_state.json): " + directory);
+        }
+        var state = JSON.readTree(stateFile.toFile());
+        copyWeights(Transformer.load(directory.resolve("policy")), trainer.policy());
+        trainer.actorOptimizer().load(directory.resolve("actor_optimizer.safetensors"));
+        if (trainer.critic() != null) {
+            copyWeights(Transformer.load(directory.resolve("critic")), trainer.critic());
+            trainer.criticOptimizer().load(directory.resolve("critic_optimizer.safetensors"));
+        }
+        trainer.prompts().seek(state.get("prompt_position").asLong());
+        trainer.restoreKlCoefficient(state.get("kl_coef").asDouble());
+        return state.get("step").asInt();
+    }
+
+    /** Overwrites {@code target}'s parameters with {@code source}'s, matched by name. */
+    static void copyWeights(Transformer source, Transformer target) {
+        Map<String, float[]> byName = new LinkedHashMap<>();
+        source.parameters().forEach(p -> byName.put(p.name(), p.data()));
+        for (var parameter : target.parameters()) {
+            float[] data = byName.get(parameter.name());
+            if (data == null || data.length != parameter.data().length) {
+                throw new IllegalArgumentException("checkpoint lacks parameter " + parameter.name()
+                        + " of size " + parameter.data().length);
+            }
+            System.arraycopy(data, 0, parameter.data(), 0, data.length);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.reason4j.trainer;
+
+import dev.reason4j.config.Config;
+import dev.reason4j.env.Datasets;
+import dev.reason4j.env.Example;
+import dev.reason4j.env.Message;
+import dev.reason4j.env.Split;
+import dev.reason4j.env.Task;
+import dev.reason4j.env.Tasks;
+import dev.reason4j.model.ModelConfig;
+import dev.reason4j.model.Transformer;
+import dev.reason4j.reward.AsyncRewardScorer;
+import dev.reason4j.reward.FormatReward;
+import dev.reason4j.reward.OverlongPenalty;
+import dev.reason4j.reward.RewardFunction;
+import dev.reason4j.reward.RewardFunctions;
+import dev.reason4j.reward.WeightedReward;
+import dev.reason4j.reward.code.CodeReward;
+import dev.reason4j.reward.code.CodeRewardConfig;
+import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.tokenizer.ChatTemplate;
+import dev.reason4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds a run's parts from its config: tokenizer, policy, data, reward, sampling. */
+public final class Setup {
+    private Setup() {}
+
+    /** The built-in task named by {@code data.task}, its verifier registered as the reward of its data source. */
+    public static Task task(Config config) {
+        Task task = Tasks.fromConfig(config);
+        RewardFunctions.register(task.name(), task.reward());
+        return task;
+    }
+
+    /** {@code model.tokenizer}, else the tokenizer files in {@code model.path}. */
+    public static Tokenizer tokenizer(Config config) throws IOException {
+        Object tokenizer = config.get("model.tokenizer");
+        Object modelPath = config.get("model.path");
+        if (tokenizer == null && modelPath == null) {
+            throw new IllegalArgumentException("set model.path (a Hugging Face model directory) or model.tokenizer");
+        }
+        return Tokenizer.load(Path.of(String.valueOf(tokenizer != null ? tokenizer : modelPath)));
+    }
+
+    /** {@code model.path} loaded, else a new model of shape {@code model.tiny} for this vocabulary. */
+    public static Transformer policy(Config config, Tokenizer tokenizer) throws IOException {
+        Object modelPath = config.get("model.path");
+        if (modelPath != null) {
+            return Transformer.load(Path.of(String.valueOf(modelPath)));
+        }
+        return Transformer.create(tinyModelConfig(config.section("model.tiny"), tokenizer), config.getInt("model.seed"));
+    }
+
+    /** A Qwen3-shaped config (per-head q/k norm, GQA, SwiGLU, RoPE) from the {@code model.tiny} section. */
+    public static ModelConfig tinyModelConfig(Config tiny, Tokenizer tokenizer) {
+        int hidden = tiny.getInt("hidden_size");
+        int heads = tiny.getInt("num_heads");
+        int eos = tokenizer.eosTokenId().orElseThrow(
+                () -> new IllegalArgumentException("the tokenizer has no eos_token; a policy must be able to stop"));
+        return new ModelConfig(ModelConfig.Architecture.QWEN3, tokenizer.vocabSize(), hidden,
+                tiny.getInt("intermediate_size"), tiny.getInt("num_layers"), heads, tiny.getInt("num_kv_heads"),
+                hidden / heads, 1e-6f, tiny.getDouble("rope_theta"), null, tiny.getInt("max_position_embeddings"),
+                tiny.getBoolean("tie_word_embeddings"), 0.02f, tokenizer.bosTokenId().orElse(eos), List.of(eos));
+    }
+
+    /** Training prompts: {@code data.train_files} (JSONL / verl Parquet), else the task's train split. */
+    public static PromptSource trainPrompts(Config config, Task task) {
+        List<String> files = config.getStringList("data.train_files");
+        return files.isEmpty() ? PromptSource.ofTask(task, config.getInt("data.seed"))
+                : PromptSource.ofDataset(Datasets.load(files.stream().map(Path::of).toList()),
+                        config.getInt("data.seed"));
+    }
+
+    /**
+     * {@code data.val_files} when given, else {@code data.val_size} distinct held-out problems of the task
+     * (disjoint from its training split by construction).
+     */
+    public static List<Example> heldOut(Config config, Task task) {
+        List<String> files = config.getStringList("data.val_files");
+        if (!files.isEmpty()) {
+            return Datasets.load(files.stream().map(Path::of).toList());
+        }
+        List<Example> examples = new ArrayList<>();
+        task.distinct(Split.TEST, config.getInt("data.val_size"), config.getInt("data.seed") + 7919L)
+                .forEach(problem -> examples.add(problem.toExample()));
+        return examples;
+    }
+
+    /**
+     * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
+     * source; plus the format reward and DAPO's overlong penalty when configured. Each part is reported.
+     */
+    public static AsyncRewardScorer rewardScorer(Config config) {
+        Config reward = config.section("reward");
+        RewardFunctions.register("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
+        List<WeightedReward.Component> components = new ArrayList<>();
+        Map<String, Object> functions = reward.getMap("functions");
+        if (functions.isEmpty()) {
+            components.add(new WeightedReward.Component("score", 1.0, RewardFunctions.byDataSource()));
+        } else {
+            functions.forEach((name, weight) -> components.add(new WeightedReward.Component(name,
+                    ((Number) weight).doubleValue(), RewardFunctions.get(name))));
+        }
+        double formatWeight = reward.getDouble("format.weight");
+        if (formatWeight != 0) {
+            components.add(new WeightedReward.Component("format", formatWeight, new FormatReward()));
+        }
+        if (reward.getBoolean("overlong_buffer.enable")) {
+            components.add(new WeightedReward.Component("overlong", 1.0, new OverlongPenalty(
+                    config.getInt("data.max_response_length"), reward.getInt("overlong_buffer.len"),
+                    reward.getDouble("overlong_buffer.penalty_factor"))));
+        }
+        RewardFunction function = components.size() == 1 && components.get(0).weight() == 1.0
+                ? components.get(0).function() : new WeightedReward(components);
+        return new AsyncRewardScorer(function, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30));
+    }
+
+    /** The held-out evaluator configured by {@code trainer.eval} (n samples, k list, temperature). */
+    public static Evaluator evaluator(Config config, RolloutWorker worker) {
+        Config eval = config.section("trainer.eval");
+        SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
+                (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
+                worker.tokenizer().eosTokenId().stream().toArray());
+        List<Integer> ks = eval.getList("k").stream().map(k -> ((Number) k).intValue()).toList();
+        return new Evaluator(worker, sampling, ks);
+    }
+
+    /** Prompts rendered with the tokenizer's chat template, ending in the generation prompt. */
+    public static PromptFormatter chatFormatter(Tokenizer tokenizer) {
+        ChatTemplate template = ChatTemplate.of(tokenizer);
+        return example -> {
+            List<Map<String, Object>> messages = new ArrayList<>();
+            for (Message message : example.asMessages()) {
+                messages.add(Map.of("role", message.role(), "content", message.content()));
+            }
+            return template.render(ChatTemplate.ChatRequest.of(messages, true));
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package dev.reason4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason4j.reward.math.MathVerifier;
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class VerifyMathCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void writesOneResultPerLineInOrderWithErrorsNamingTheLine() throws Exception {
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 1_100; i++) {   // more than one batch
+            input.append("{\"gold\": ").append(i).append(", \"pred\": \"\\\\boxed{").append(i % 3 == 0 ? i : i + 1)
+                    .append("}\"}\n");
+        }
+        input.append("{\"gold\": \"1\"\n");
+        input.append("{\"gold\": \"1\", \"pred\": [1]}\n");
+        StringWriter output = new StringWriter();
+        int code = VerifyMathCommand.verifyLines(new MathVerifier(), 3,
+                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl");
+        String[] lines = output.toString().split("\n");
+        assertEquals(1_102, lines.length);
+        for (int i = 0; i < 1_100; i++) {
+            JsonNode result = JSON.readTree(lines[i]);
+            assertEquals(i % 3 == 0, result.get("correct").asBoolean(), "line " + (i + 1));
+            assertEquals(Integer.toString(i), result.get("gold_parsed").asText());
+        }
+        JsonNode badJson = JSON.readTree(lines[1_100]);
+        assertEquals(1_101, badJson.get("line").asInt());
+        assertTrue(badJson.get("error").asText().startsWith("invalid JSON"));
+        JsonNode badField = JSON.readTree(lines[1_101]);
+        assertEquals(1_102, badField.get("line").asInt());
+        assertTrue(badField.get("error").asText().contains("\"pred\""));
+        assertEquals(1, code);
+    }
+
+    @Test
+    void benchmarkChecksAreJudgedAsIntended() {
+        MathVerifier verifier = new MathVerifier();
+        for (VerifyMathCommand.BenchCheck check : VerifyMathCommand.benchmarkChecks(200)) {
+            assertEquals(check.expected(), verifier.verify(check.gold(), check.response()).correct(),
+                    check.gold() + " vs " + check.response());
+        }
+    }
+}
