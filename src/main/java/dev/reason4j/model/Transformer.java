@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * padding): every linear layer is one {@code sgemm} over all N rows, and only attention looks at sequence
  * boundaries. Each row's keys and values live at row {@code kvBase + position} of a key/value store: in training
  * the store is the packed K/V of the batch itself, when decoding it is an {@link InferenceSession}'s KV cache; both
- * run the same {@link #layerForward}, so a row's numbers do not depend on how it was batched.
+ * run the same {@link #layerForward} and row kernels, so a row's numbers do not depend on how it was batched, except
+ * for the last bits that {@code sgemm} may round differently for a different number of rows.
  */
 public final class Transformer {
     final ModelConfig config;
@@ -486,7 +487,7 @@ public final class Transformer {
             if (keepAll) {
                 a = kept[l] = new Activations(config, n, sharedAct);
             } else {
-                // Reusing one set of buffers: the output must not alias the next layer's input, so swap it out.
+                // One set of buffers for all layers: the output is copied out, as it is the next layer's input.
                 a = reused == null ? (reused = new Activations(config, n)) : reused;
             }
             if (layerInputs != null) {

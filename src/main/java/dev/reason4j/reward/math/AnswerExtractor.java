@@ -1,5 +1,7 @@
 package dev.reason4j.reward.math;
 
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -138,8 +140,54 @@ final class AnswerExtractor {
         String tail = text.substring(end).stripLeading();
         String maths = leadingMathRegion(tail);
         String answer = maths != null ? maths : cutSentence(firstLine(tail));
-        answer = answer.replace("**", "").strip();
-        return answer.isEmpty() ? null : stripDelimiters(answer);
+        if (answer.length() > LatexParser.MAX_LENGTH) {
+            answer = answer.substring(0, LatexParser.MAX_LENGTH);   // longer is no answer; keeps the scans below linear
+        }
+        answer = stripDelimiters(answer.replace("**", "").strip());
+        if (maths == null) {
+            answer = beforeProse(answer);
+        }
+        return answer.isEmpty() ? null : answer;
+    }
+
+    private static final Pattern PROSE_WORD = Pattern.compile("\\s([A-Za-z]{3,})\\b");
+    private static final Pattern MATHS_LIKE = Pattern.compile("[\\d\\\\=^+*/<>()\\[\\]{}]");
+    private static final Set<String> CONJUNCTIONS = Set.of(
+            "because", "since", "which", "where", "when", "so", "as", "therefore", "thus", "hence", "for");
+
+    /**
+     * "6 because 2 * 3 = 6" is 6: after maths, the answer ends where prose starts (a word outside braces that is no
+     * maths name); a text answer ends at a conjunction ("yes, because ..."), so "New York" stays whole.
+     */
+    private static String beforeProse(String answer) {
+        Matcher word = PROSE_WORD.matcher(answer);
+        while (word.find()) {
+            String before = answer.substring(0, word.start());
+            String name = word.group(1);
+            boolean prose = CONJUNCTIONS.contains(name.toLowerCase(Locale.ROOT))
+                    || (MATHS_LIKE.matcher(before).find() && !LatexParser.isMathName(name));
+            // "1/2 or maybe 1/3" is a hedge, not the answer 1/2: a list going on is never cut
+            boolean listGoesOn = before.matches("(?is).*\\b(or|and)\\s*");
+            if (prose && !listGoesOn && braceDepth(before) == 0) {
+                return before.replaceAll("[,;:]+$", "").strip();
+            }
+        }
+        return answer;
+    }
+
+    private static int braceDepth(String text) {
+        int depth = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '{') {
+                depth++;
+            } else if (c == '}') {
+                depth--;
+            }
+        }
+        return depth;
     }
 
     /** The maths region the text starts with ({@code $x$}, {@code \(x\)}, ...), or null. */

@@ -76,8 +76,7 @@ final class LatexNormalizer {
         text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
                 .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
                 .replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
-                .replace("{,}", ",").replace("\\%", "%").replace("\\$", " ").replace("$", " ")
-                .replace("\\mathbb{R}", "\\mathbb R");
+                .replace("{,}", ",").replace("\\%", "%").replace("\\$", " ").replace("$", " ");
         text = DEGREES.matcher(text).replaceAll(" ");
         text = text.replaceAll("(?i)\\s+percent\\s*$", "%");
         Matcher units = UNIT_AFTER_NUMBER.matcher(text);

@@ -101,7 +101,7 @@ final class LatexParser {
             return false;
         }
         for (String word : answer.split("[ '\\-]+")) {
-            if (word.length() >= 3 && !PLAIN_NAMES.contains(word) && !word.equals("and")) {
+            if (word.length() >= 3 && !isMathName(word)) {
                 return true;
             }
         }
@@ -170,13 +170,20 @@ final class LatexParser {
         return operators.isEmpty() ? first : new Relation(operands, operators);
     }
 
+    /** Relation spellings (longest first) and what they mean. */
+    private static final String[][] RELATIONS = {
+        {"\\leqslant", "<="}, {"\\geqslant", ">="}, {"\\approx", "="}, {"\\leq", "<="}, {"\\geq", ">="},
+        {"\\neq", "!="}, {"\\le", "<="}, {"\\ge", ">="}, {"\\ne", "!="}, {"\\lt", "<"}, {"\\gt", ">"},
+        {"\\in", "in"}, {"<=", "<="}, {">=", ">="}, {"!=", "!="}, {"=", "="}, {"<", "<"}, {">", ">"}};
+
+    /** Commands that continue an expression rather than start a factor of an implicit product. */
+    private static final Set<String> NOT_FACTORS = Set.of("cdot", "times", "div", "pm", "mp", "le", "leq", "ge",
+            "geq", "ne", "neq", "lt", "gt", "leqslant", "geqslant", "approx", "in", "cup", "end", "rangle", "rfloor",
+            "rceil", "right", "ast");
+
     private String relationOperator() {
         skipSpaces();
-        String[][] table = {
-            {"\\leqslant", "<="}, {"\\geqslant", ">="}, {"\\approx", "="}, {"\\leq", "<="}, {"\\geq", ">="},
-            {"\\neq", "!="}, {"\\le", "<="}, {"\\ge", ">="}, {"\\ne", "!="}, {"\\lt", "<"}, {"\\gt", ">"},
-            {"\\in", "in"}, {"<=", "<="}, {">=", ">="}, {"!=", "!="}, {"=", "="}, {"<", "<"}, {">", ">"}};
-        for (String[] entry : table) {
+        for (String[] entry : RELATIONS) {
             if (text.startsWith(entry[0], position)
                     && !(entry[0].startsWith("\\") && isLetterAt(position + entry[0].length()))) {
                 position += entry[0].length();
@@ -277,10 +284,7 @@ final class LatexParser {
         }
         if (c == '\\') {
             String name = commandNameAt(position);
-            return !name.isEmpty() && !Set.of("cdot", "times", "div", "pm", "mp", "le", "leq", "ge", "geq", "ne",
-                    "neq", "lt", "gt", "leqslant", "geqslant", "approx", "in", "cup", "end", "rangle", "rfloor",
-                    "rceil", "right", "ast").contains(name) && !text.startsWith("\\}", position)
-                    && !text.startsWith("\\\\", position);
+            return !name.isEmpty() && !NOT_FACTORS.contains(name);
         }
         return false;
     }

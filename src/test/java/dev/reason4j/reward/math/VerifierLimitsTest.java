@@ -30,6 +30,7 @@ class VerifierLimitsTest {
                 new String[] {"1", "$a ".repeat(30_000)},
                 new String[] {"1", "\\boxed{1".repeat(20_000)},
                 new String[] {"1", "The answer is " + "x+".repeat(40_000) + "1"},
+                new String[] {"1", "The answer is 5 or " + "and word ".repeat(20_000)},
                 new String[] {"2", "5 " + "a".repeat(3_000) + "!"});
         for (String[] c : cases) {
             long start = System.nanoTime();
