@@ -21,12 +21,14 @@ public final class Benchmark {
     private final double seconds;
     private final String python;
     private final Path peerScript;
+    private final int torchThreads;
     private final PrintStream out;
     private final PrintStream log;
 
     /** @param peerScript the PyTorch peer, or null to measure Reason4j alone */
-    public Benchmark(List<String> metrics, double seconds, String python, Path peerScript, PrintStream out,
-                     PrintStream log) {
+    public Benchmark(List<String> metrics, double seconds, String python, Path peerScript, int torchThreads,
+                     PrintStream out, PrintStream log) {
+        this.torchThreads = torchThreads;
         this.metrics = metrics;
         this.seconds = seconds;
         this.python = python;
@@ -41,7 +43,7 @@ public final class Benchmark {
         for (BenchConfig config : configs) {
             Map<String, Double> ours = withAchievedGflops(config, measure(config));
             Map<String, Double> theirs = peerScript == null ? Map.of() : withAchievedGflops(config,
-                    TorchPeer.run(python, peerScript, config, metrics, Parallel.threads(), seconds));
+                    TorchPeer.run(python, peerScript, config, metrics, torchThreads, seconds));
             for (Map.Entry<String, Double> entry : ours.entrySet()) {
                 ObjectNode line = json.createObjectNode();
                 line.put("config", config.name());

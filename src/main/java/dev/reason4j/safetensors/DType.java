@@ -20,7 +20,7 @@ public enum DType {
     }
 
     /** True for the types {@link SafetensorsFile#floats} converts: F32, BF16, F16. */
-    public boolean isFloatingPoint16Or32() {
+    public boolean convertsToFloat() {
         return this == F32 || this == BF16 || this == F16;
     }
 

@@ -17,6 +17,8 @@ package dev.reason4j.tensor;
 public final class Blas {
     /** Products below this many flops (2mnk) run on one thread: a fork/join costs ~10-50 µs. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 18;
+    /** A split by rows needs this many rows per block to amortise packing the whole of B in every block. */
+    private static final int ROWS_PER_BLOCK_MIN = 64;
 
     private static final GemmBackend BACKEND = selectBackend();
     /**
@@ -64,7 +66,8 @@ public final class Blas {
             chosen.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
         }
-        if (m >= threads * 2 * JavaGemm.MR) {
+        // Rows when each block still has many (each block packs all of B), else columns (each packs its share of B).
+        if (m >= threads * ROWS_PER_BLOCK_MIN) {
             int rowsPerBlock = roundUp(ceilDiv(m, threads), JavaGemm.MR);
             Parallel.forRange(0, ceilDiv(m, rowsPerBlock), block -> {
                 int row = block * rowsPerBlock;
