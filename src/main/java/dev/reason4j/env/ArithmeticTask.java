@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * Multi-digit arithmetic: "What is 47 + 385?" → 432. Options: {@code digits} (most digits per operand, default 2),
  * {@code min_digits} (default 1), {@code operands} (default 2), {@code operators} (a subset of {@code +-*}, default
- * {@code +}), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
+ * {@code +}), {@code flawed_percent} (share of worked solutions that forget every carry, like imperfect demonstration
+ * data; default 0), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
  * (wrap the reasoning in {@code <think>} tags, default false). Usual precedence; every intermediate result is
  * non-negative (problems that would go negative are redrawn).
  *
@@ -35,6 +36,7 @@ public final class ArithmeticTask implements Task {
     private final String operators;
     private final String scratchpad;
     private final boolean think;
+    private final int flawedPercent;
 
     public ArithmeticTask(Map<String, Object> options) {
         TaskOptions read = new TaskOptions(NAME, options);
@@ -44,7 +46,12 @@ public final class ArithmeticTask implements Task {
         operators = read.string("operators", "+", null);
         scratchpad = read.string("scratchpad", "columns", Set.of("columns", "steps", "none"));
         think = read.bool("think", false);
+        flawedPercent = read.integer("flawed_percent", 0, 0, 100);
         read.finish();
+        if (flawedPercent > 0 && (operands != 2 || !operators.equals("+"))) {
+            throw new IllegalArgumentException("task " + NAME + ": option flawed_percent needs operands: 2 and"
+                    + " operators: '+' (the flaw is a forgotten carry in column addition)");
+        }
         if (operators.isEmpty() || !operators.chars().allMatch(c -> c == '+' || c == '-' || c == '*')
                 || operators.chars().distinct().count() != operators.length()) {
             throw new IllegalArgumentException("task " + NAME + ": option operators must be distinct characters of"
@@ -80,8 +87,16 @@ public final class ArithmeticTask implements Task {
                 question.append(' ').append(ops.get(i)).append(' ').append(numbers.get(i + 1));
             }
             String answer = result.toString();
+            String solutionAnswer = answer;
+            if (flawedPercent > 0 && random.nextInt(100) < flawedPercent) {
+                // Imperfect demonstration data: the same layout, but every carry is forgotten.
+                lines.clear();
+                BigInteger flawed = addForgettingCarries(numbers.get(0), numbers.get(1), lines);
+                lines.add(numbers.get(0) + "+" + numbers.get(1) + "=" + flawed);
+                solutionAnswer = flawed.toString();
+            }
             return new Problem(NAME, key.toString(), question.append('?').toString(), answer, answer,
-                    Answers.workedSolution(lines, answer, think));
+                    Answers.workedSolution(lines, solutionAnswer, think));
         }
     }
 
@@ -153,6 +168,26 @@ public final class ArithmeticTask implements Task {
             carry = sum / 10;
         }
         return a.add(b);
+    }
+
+    /**
+     * Column addition that writes each column's sum but never carries into the next column (the top column keeps
+     * its two digits): {@code 47+38} gives {@code 7+8+0=15}, {@code 4+3+0=07}, so 75. A systematic slip, used to
+     * make imperfect worked solutions (option {@code flawed_percent}).
+     */
+    static BigInteger addForgettingCarries(BigInteger a, BigInteger b, List<String> lines) {
+        String x = a.toString();
+        String y = b.toString();
+        int columns = Math.max(x.length(), y.length());
+        StringBuilder digits = new StringBuilder();
+        for (int i = 0; i < columns; i++) {
+            int dx = digit(x, i);
+            int dy = digit(y, i);
+            int sum = dx + dy;
+            lines.add(dx + "+" + dy + "+0=" + sum / 10 + sum % 10);
+            digits.insert(0, i == columns - 1 ? String.valueOf(sum) : String.valueOf(sum % 10));
+        }
+        return new BigInteger(digits.toString());
     }
 
     /** Column subtraction (a ≥ b), lowest digit first: {@code 12-5-0=7} borrows 10, so the next line has {@code -1}. */
