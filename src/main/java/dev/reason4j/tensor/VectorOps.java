@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorised primitives on slices of {@code float[]} ({@code array, offset, length}), for the model's elementwise
- * work: reductions, axpy, softmax, RMSNorm, SiLU. Each is a plain Vector API loop plus a scalar tail.
+ * work: reductions, axpy, the softmax exponentials, RMSNorm, SwiGLU. Each is a plain Vector API loop plus a scalar tail.
  */
 public final class VectorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -55,18 +55,6 @@ public final class VectorOps {
         }
         for (; i < n; i++) {
             x[offset + i] *= factor;
-        }
-    }
-
-    /** out = a ⊙ b (elementwise product); out may alias a or b. */
-    public static void multiply(float[] a, int aOffset, float[] b, int bOffset, float[] out, int outOffset, int n) {
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            FloatVector.fromArray(S, a, aOffset + i).mul(FloatVector.fromArray(S, b, bOffset + i))
-                    .intoArray(out, outOffset + i);
-        }
-        for (; i < n; i++) {
-            out[outOffset + i] = a[aOffset + i] * b[bOffset + i];
         }
     }
 
@@ -119,31 +107,6 @@ public final class VectorOps {
             sum += e;
         }
         return sum;
-    }
-
-    /** In-place numerically stable softmax of x[offset, offset+n). */
-    public static void softmax(float[] x, int offset, int n) {
-        float max = max(x, offset, n);
-        float sum = expAndSum(x, offset, n, max);
-        scale(x, offset, n, 1f / sum);
-    }
-
-    /** log Σ exp(x[i]), stable; x is left unchanged. */
-    public static float logSumExp(float[] x, int offset, int n) {
-        float max = max(x, offset, n);
-        if (max == Float.NEGATIVE_INFINITY) {
-            return max;
-        }
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, x, offset + i).sub(max).lanewise(VectorOperators.EXP));
-        }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += Math.exp(x[offset + i] - max);
-        }
-        return max + (float) Math.log(sum);
     }
 
     /**

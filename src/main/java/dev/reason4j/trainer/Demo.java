@@ -99,7 +99,7 @@ public final class Demo {
             summary.put("rl_seconds", (rlDone - rlStart) / 1e9);
             summary.put("wall_seconds", (System.nanoTime() - start) / 1e9);
             Checkpoints.writeAtomically(runDirectory.resolve("summary.json"), summary.toPrettyString());
-            plot();
+            plot(before);
             console.printf("pass@1 on %d held-out problems (temperature %s): %.1f%% after SFT -> %.1f%% after RL "
                     + "(%+.1f points); greedy %.1f%% -> %.1f%%; %.0f s in all%n", heldOut.size(),
                     config.get("trainer.eval.temperature"), 100 * before.get("pass@1"), 100 * after.get("pass@1"),
@@ -148,17 +148,18 @@ public final class Demo {
     }
 
     /** curves.png from the SFT and RL metrics. */
-    private void plot() throws IOException {
+    private void plot(Map<String, Double> before) throws IOException {
         // SFT rows (in this directory's log) and RL rows (in rl/) each count their own steps; no panel mixes them.
         List<Map<String, Object>> rows = new ArrayList<>(MetricsLog.read(runDirectory.resolve("metrics.jsonl")));
+        rows.add(Map.of("step", 0, "val/pass@1", before.get("pass@1")));   // the SFT model, before RL
         rows.addAll(MetricsLog.read(runDirectory.resolve("rl").resolve("metrics.jsonl")));
         TrainingCurves.write(rows, List.of(
                 new TrainingCurves.Panel("SFT loss (x = SFT step)", List.of("sft/loss")),
                 new TrainingCurves.Panel("RL: mean reward of rollouts", List.of("reward/mean")),
-                new TrainingCurves.Panel("held-out pass@1", List.of("val/pass@1")),
+                new TrainingCurves.Panel("held-out pass@1 (step 0 = SFT model)", List.of("val/pass@1")),
                 new TrainingCurves.Panel("RL: response length (tokens)", List.of("response_length/mean")),
                 new TrainingCurves.Panel("RL: policy entropy", List.of("actor/entropy")),
-                new TrainingCurves.Panel("RL: clip fraction", List.of("actor/pg_clipfrac"))),
+                new TrainingCurves.Panel("RL: gradient norm", List.of("actor/grad_norm"))),
                 "Reason4j demo: " + config.getString("data.task") + " (SFT, then GRPO)",
                 runDirectory.resolve("curves.png"));
     }
