@@ -35,34 +35,16 @@ public final class Experiment implements AutoCloseable {
         this.worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), scorer);
     }
 
-    public Transformer policy() {
-        return policy;
-    }
-
-    public Evaluator evaluator() {
-        return Setup.evaluator(config, worker);
-    }
-
+    /** Held-out metrics of the policy as {@code trainer.eval} configures them. */
     public Map<String, Double> evaluate() {
-        return evaluator().evaluate(policy, heldOut);
+        return Setup.evaluator(config, worker).evaluate(policy, heldOut);
     }
 
     /** RL in {@code runDirectory} (resuming there); returns the last evaluation. */
     public Map<String, Double> train(Path runDirectory, PrintStream console) throws IOException {
         RlTrainer trainer = new RlTrainer(config, policy, worker, Setup.trainPrompts(config, task));
-        return new RlRun(config, runDirectory, trainer, evaluator(), heldOut, console).run();
-    }
-
-    public RolloutWorker worker() {
-        return worker;
-    }
-
-    public Task task() {
-        return task;
-    }
-
-    public List<Example> heldOut() {
-        return heldOut;
+        return new RlRun(config, runDirectory, trainer, Setup.evaluator(config, worker), heldOut,
+                console).run();
     }
 
     @Override

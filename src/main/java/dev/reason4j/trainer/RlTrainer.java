@@ -179,10 +179,6 @@ public final class RlTrainer {
         return klController;
     }
 
-    public SamplingParams sampling() {
-        return sampling;
-    }
-
     /** Runs step {@code step} (1-based) and returns its metrics. */
     public Map<String, Object> step(int step) {
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -209,7 +205,7 @@ public final class RlTrainer {
             metrics.put("dynamic_sampling/generation_batches", generationBatches);
             metrics.put("dynamic_sampling/kept_groups", groupCount(batch));
         }
-        long generated_ns = System.nanoTime();
+        long generatedAt = System.nanoTime();
         putRolloutMetrics(metrics, generated);
         if (batch.isEmpty()) {
             metrics.put("skipped", "every group had identical rewards");
@@ -243,7 +239,7 @@ public final class RlTrainer {
         Advantages advantages = estimator.compute(new AdvantageInput(tokenLevelRewards, tensors.responseMask,
                 tensors.groupIds, values, rewardBaselines, advantageConfig));
         metrics.put("critic/advantages/mean", maskedMean(advantages.advantages(), tensors.responseMask));
-        long prepared_ns = System.nanoTime();
+        long preparedAt = System.nanoTime();
 
         // 5. Policy (and critic) updates.
         updateActor(batch, tensors, advantages.advantages(), refLogProbs, metrics);
@@ -257,9 +253,9 @@ public final class RlTrainer {
             tokens += rollout.promptTokens().length + rollout.responseTokens().length;
         }
         metrics.put("perf/tokens_per_s", tokens / ((end - start) / 1e9));
-        metrics.put("timing/generate_s", (generated_ns - start) / 1e9);
-        metrics.put("timing/prepare_s", (prepared_ns - generated_ns) / 1e9);
-        metrics.put("timing/update_s", (end - prepared_ns) / 1e9);
+        metrics.put("timing/generate_s", (generatedAt - start) / 1e9);
+        metrics.put("timing/prepare_s", (preparedAt - generatedAt) / 1e9);
+        metrics.put("timing/update_s", (end - preparedAt) / 1e9);
         metrics.put("timing/step_s", (end - start) / 1e9);
         return metrics;
     }
