@@ -10,6 +10,7 @@ public final class Main {
     /** Every subcommand, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
             new DemoCommand(),
+            new SftCommand(),
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),

@@ -71,7 +71,7 @@ public final class Demo {
                     "trainer.eval.n=1", "trainer.eval.k=[1]")), worker);
 
             // 3. SFT on worked solutions.
-            sft(policy, task, tokenizer, formatter, log);
+            SftRun.train(policy, SftRun.sequences(config, task, tokenizer, formatter), config, log, console);
             long sftDone = System.nanoTime();
             policy.save(runDirectory.resolve("sft_model"));
 
@@ -114,37 +114,6 @@ public final class Demo {
         Map<String, Double> metrics = new LinkedHashMap<>(sampled);
         metrics.put("greedy_pass@1", greedy.evaluate(policy, heldOut).get("pass@1"));
         return metrics;
-    }
-
-    private void sft(Transformer policy, Task task, Tokenizer tokenizer, PromptFormatter formatter, MetricsLog log) {
-        Config sft = config.section("sft");
-        int steps = sft.getInt("total_steps");
-        int batchSize = sft.getInt("batch_size");
-        ModelOptimizer optimizer = new ModelOptimizer(policy, sft, steps);
-        SftTrainer trainer = new SftTrainer(policy, optimizer, sft.getInt("micro_batch_size"));
-        String endOfTurn = tokenizer.idToToken(tokenizer.eosTokenId().orElseThrow());
-        List<SftTrainer.Sequence> examples = new ArrayList<>();
-        for (Problem problem : task.distinct(Split.TRAIN, sft.getInt("num_examples"), config.getInt("data.seed"))) {
-            int[] prompt = tokenizer.encode(formatter.render(problem.toExample()), false);
-            int[] response = tokenizer.encode(problem.solution() + endOfTurn, false);
-            examples.add(SftTrainer.Sequence.promptAndResponse(prompt, response));
-        }
-        Random order = new Random(config.getInt("data.seed"));
-        for (int step = 1; step <= steps; step++) {
-            List<SftTrainer.Sequence> batch = new ArrayList<>(batchSize);
-            for (int i = 0; i < batchSize; i++) {
-                batch.add(examples.get(order.nextInt(examples.size())));
-            }
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            metrics.put("step", step);
-            metrics.put("phase", "sft");
-            metrics.putAll(trainer.step(batch));
-            log.write(metrics);
-            if (step % 25 == 0 || step == steps) {
-                console.println("sft " + MetricsLog.progressLine(metrics, "step", "sft/loss", "sft/lr",
-                        "sft/tokens_per_s"));
-            }
-        }
     }
 
     /** curves.png from the SFT and RL metrics. */

@@ -45,7 +45,7 @@ public final class RlRun {
      */
     public Map<String, Double> run() throws IOException {
         Files.createDirectories(runDirectory);
-        Checkpoints.writeAtomically(runDirectory.resolve("config.yaml"), config.toYaml());
+        config.save(runDirectory.resolve("config.yaml"));
         Checkpoints checkpoints = new Checkpoints(runDirectory, 2);
         int totalSteps = config.getInt("trainer.total_steps");
         int saveFrequency = config.getInt("trainer.save_freq");
