@@ -67,7 +67,7 @@ public final class Main {
         System.out.println("usage: ./reason4j COMMAND [options]   (./reason4j COMMAND --help for each)");
         System.out.println();
         for (Command command : byName.values()) {
-            System.out.printf("  %-14s %s%n", command.name(), command.summary());
+            System.out.printf("  %-16s %s%n", command.name(), command.summary());
         }
     }
 }
