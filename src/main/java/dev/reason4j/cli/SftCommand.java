@@ -58,10 +58,8 @@ final class SftCommand implements Command {
         }
         Path modelDirectory = out.resolve("model");
         model.save(modelDirectory);
-        Object tokenizerSource = config.get("model.tokenizer") != null ? config.get("model.tokenizer")
-                : config.get("model.path");
         for (String name : TOKENIZER_FILES) {
-            Path source = Path.of(String.valueOf(tokenizerSource)).resolve(name);
+            Path source = Setup.tokenizerDirectory(config).resolve(name);
             if (Files.isRegularFile(source)) {
                 Files.copy(source, modelDirectory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -50,19 +50,6 @@ public final class InferenceSession {
         return maxRows;
     }
 
-    public int slots() {
-        return slotCapacity.length;
-    }
-
-    public int capacity(int slot) {
-        return slotCapacity[slot];
-    }
-
-    /** Bytes held by the KV cache. */
-    public long cacheBytes() {
-        return 2L * 4 * keys.length * keys[0].length;
-    }
-
     /**
      * Runs n rows (n ≤ maxRows): row r is token {@code tokens[r]} at {@code positions[r]} of slot {@code slots[r]}.
      * Writes their keys/values into the cache and leaves the final-norm hidden states for {@link #logits}. Rows of

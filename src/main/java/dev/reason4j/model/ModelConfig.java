@@ -38,6 +38,9 @@ public record ModelConfig(
         int bosTokenId,
         List<Integer> eosTokenIds) {
 
+    /** transformers' {@code Qwen3Config.head_dim} default, used when a Qwen3 config.json omits it. */
+    static final int QWEN3_DEFAULT_HEAD_DIM = 128;
+
     public enum Architecture {
         QWEN2("Qwen2ForCausalLM", "qwen2"),
         QWEN3("Qwen3ForCausalLM", "qwen3"),
@@ -156,11 +159,14 @@ public record ModelConfig(
             if (architecture == Architecture.QWEN3 && root.has("head_dim")) {
                 throw r.refuse("head_dim", "must be a positive integer");
             }
-            if (hidden % heads != 0) {
+            if (architecture == Architecture.QWEN3) {
+                headDim = QWEN3_DEFAULT_HEAD_DIM;   // Qwen3Config's default, not hidden / heads
+            } else if (hidden % heads != 0) {
                 throw r.refuse("hidden_size", hidden + " is not divisible by num_attention_heads " + heads
                         + " and no head_dim is given");
+            } else {
+                headDim = hidden / heads;
             }
-            headDim = hidden / heads;
         }
 
         // rope_theta and rope_scaling: classic top-level fields, or transformers v5 "rope_parameters".

@@ -189,10 +189,6 @@ public final class Transformer {
         return valueHead != null;
     }
 
-    public boolean hasRewardHead() {
-        return rewardHead != null;
-    }
-
     /** Every weight in HF order (embed, layers, norm, lm_head unless tied, heads). */
     List<Weight> weights() {
         List<Weight> all = new ArrayList<>();
@@ -494,7 +490,13 @@ public final class Transformer {
                 layerInputs[l] = x;
             }
             layerForward(layers[l], n, batch.positions(), batch.kvBase(), x, a, a.k, a.v);
-            x = keepAll ? a.output : a.output.clone();
+            if (keepAll) {
+                x = a.output;
+            } else if (layerInputs != null) {
+                x = a.output.clone();   // recompute keeps every layer's input
+            } else {
+                System.arraycopy(a.output, 0, x, 0, n * c);   // inference: one buffer carries the residual stream
+            }
         }
         float[] finalInput = x;
         float[] finalRstd = new float[n];

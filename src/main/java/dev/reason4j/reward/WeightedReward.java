@@ -30,13 +30,6 @@ public final class WeightedReward implements RewardFunction {
         this.components = List.copyOf(components);
     }
 
-    /** Components looked up by name in {@link RewardFunctions}, in the map's iteration order. */
-    public static WeightedReward ofRegistered(Map<String, Double> weightsByName) {
-        return new WeightedReward(weightsByName.entrySet().stream()
-                .map(e -> new Component(e.getKey(), e.getValue(), RewardFunctions.get(e.getKey())))
-                .toList());
-    }
-
     public List<Component> components() {
         return components;
     }

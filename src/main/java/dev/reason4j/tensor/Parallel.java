@@ -64,25 +64,32 @@ public final class Parallel {
         for (int h = 0; h < helpers.length; h++) {
             helpers[h] = POOL.submit(claimLoop);
         }
-        RuntimeException failure = null;
+        // Every helper is joined before anything is rethrown, Errors included: none may still write shared buffers.
+        Throwable failure = null;
         try {
             claimLoop.run();
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (Throwable t) {
+            failure = t;
         }
         for (ForkJoinTask<?> helper : helpers) {
             try {
                 helper.join();
-            } catch (RuntimeException e) {
+            } catch (Throwable t) {
                 if (failure == null) {
-                    failure = e;
-                } else if (failure != e) {
-                    failure.addSuppressed(e);
+                    failure = t;
+                } else if (failure != t) {
+                    failure.addSuppressed(t);
                 }
             }
         }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
         if (failure != null) {
-            throw failure;
+            throw new IllegalStateException(failure);
         }
     }
 

@@ -64,7 +64,7 @@ public final class Demo {
         try (AsyncRewardScorer scorer = Setup.rewardScorer(config);
              MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
             RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
-            List<Example> heldOut = Setup.heldOut(config, task);
+            List<Example> heldOut = Setup.heldOut(config, task, tokenizer, formatter);
             Evaluator evaluator = Setup.evaluator(config, worker);
             // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.
             Evaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",

@@ -23,6 +23,7 @@ public final class Experiment implements AutoCloseable {
     private final Task task;
     private final List<Example> heldOut;
     private final AsyncRewardScorer scorer;
+    private final PromptFormatter formatter;
     private final RolloutWorker worker;
 
     public Experiment(Config config) throws IOException {
@@ -30,9 +31,10 @@ public final class Experiment implements AutoCloseable {
         this.task = Setup.task(config);
         this.tokenizer = Setup.tokenizer(config);
         this.policy = Setup.policy(config, tokenizer);
-        this.heldOut = Setup.heldOut(config, task);
+        this.formatter = Setup.chatFormatter(tokenizer);
+        this.heldOut = Setup.heldOut(config, task, tokenizer, formatter);
         this.scorer = Setup.rewardScorer(config);
-        this.worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), scorer);
+        this.worker = new RolloutWorker(tokenizer, formatter, scorer);
     }
 
     /** Held-out metrics of the policy as {@code trainer.eval} configures them. */
@@ -42,7 +44,7 @@ public final class Experiment implements AutoCloseable {
 
     /** RL in {@code runDirectory} (resuming there); returns the last evaluation. */
     public Map<String, Double> train(Path runDirectory, PrintStream console) throws IOException {
-        RlTrainer trainer = new RlTrainer(config, policy, worker, Setup.trainPrompts(config, task));
+        RlTrainer trainer = new RlTrainer(config, policy, worker, Setup.trainPrompts(config, task, tokenizer, formatter));
         return new RlRun(config, runDirectory, trainer, Setup.evaluator(config, worker), heldOut,
                 console).run();
     }

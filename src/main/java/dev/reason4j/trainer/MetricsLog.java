@@ -71,6 +71,23 @@ public final class MetricsLog implements AutoCloseable {
         return rows;
     }
 
+    /**
+     * Drops the rows of steps after {@code step} (a run resumed from that step's checkpoint logs them again).
+     * Rewritten atomically; a missing file is left missing.
+     */
+    public static void truncateAfter(Path file, int step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (Map<String, Object> row : read(file)) {
+            if (!(row.get("step") instanceof Number rowStep) || rowStep.intValue() <= step) {
+                kept.append(JSON.writeValueAsString(row)).append('\n');
+            }
+        }
+        Checkpoints.writeAtomically(file, kept.toString());
+    }
+
     @Override
     public void close() {
         try {

@@ -23,13 +23,11 @@ public final class ModelOptimizer {
 
     public ModelOptimizer(Transformer model, Config section, long totalSteps) {
         this.model = model;
-        List<Double> betas = section.has("betas") ? section.getDoubleList("betas") : List.of(0.9, 0.999);
+        List<Double> betas = section.getDoubleList("betas");
         this.adamW = new AdamW(betas.get(0), betas.get(1), 1e-8, section.getDouble("weight_decay"),
                 AdamW.exceptNormsAndBiases());
-        this.schedule = LearningRateSchedule.create(
-                section.has("lr_schedule") ? section.getString("lr_schedule") : "constant", section.getDouble("lr"),
-                section.getInt("warmup_steps"), totalSteps,
-                section.has("min_lr_ratio") ? section.getDouble("min_lr_ratio") : 0.0);
+        this.schedule = LearningRateSchedule.create(section.getString("lr_schedule"), section.getDouble("lr"),
+                section.getInt("warmup_steps"), totalSteps, section.getDouble("min_lr_ratio"));
         this.gradClip = section.getDouble("grad_clip");
     }
 

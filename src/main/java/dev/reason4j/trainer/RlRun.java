@@ -59,6 +59,7 @@ public final class RlRun {
         };
         if (checkpoint.isPresent()) {
             firstStep = restore(checkpoint.get()) + 1;
+            MetricsLog.truncateAfter(runDirectory.resolve("metrics.jsonl"), firstStep - 1);
             console.println("resumed from " + checkpoint.get() + " at step " + firstStep);
         }
         Map<String, Double> lastEval = Map.of();

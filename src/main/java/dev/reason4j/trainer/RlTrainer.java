@@ -59,9 +59,8 @@ public final class RlTrainer {
     private final PolicyLossConfig policyLossConfig;
     private final SamplingParams sampling;
     private final int promptsPerStep;
-    private final int ppoEpochs;
-    private final int miniBatchPrompts;
-    private final int microBatchSize;
+    private final BatchSplit actorSplit;
+    private final BatchSplit criticSplit;
     private final double entropyCoeff;
     private final boolean useKlLoss;
     private final double klLossCoef;
@@ -95,9 +94,7 @@ public final class RlTrainer {
                 .withClipRange(actor.getDouble("clip_ratio_low"), actor.getDouble("clip_ratio_high"))
                 .withClipRatioC(actor.getDouble("clip_ratio_c"))
                 .withLossAggMode(LossAggregation.of(actor.getString("loss_agg_mode")));
-        this.ppoEpochs = actor.getInt("ppo_epochs");
-        this.miniBatchPrompts = actor.getInt("ppo_mini_batch_size");
-        this.microBatchSize = actor.getInt("ppo_micro_batch_size");
+        this.actorSplit = BatchSplit.of(actor, "actor");
         this.entropyCoeff = actor.getDouble("entropy_coeff");
         this.useKlLoss = actor.getBoolean("use_kl_loss");
         this.klLossCoef = actor.getDouble("kl_loss_coef");
@@ -117,22 +114,20 @@ public final class RlTrainer {
                 (float) rollout.getDouble("top_p"), (float) rollout.getDouble("min_p"), seed,
                 stopTokens(worker));
 
-        if (miniBatchPrompts <= 0 || promptsPerStep % miniBatchPrompts != 0) {
-            throw new IllegalArgumentException("actor.ppo_mini_batch_size (" + miniBatchPrompts
-                    + ") must divide data.train_batch_size (" + promptsPerStep + ")");
-        }
-        this.actorOptimizer = new ModelOptimizer(policy, actor, (long) totalSteps * ppoEpochs
-                * (promptsPerStep / miniBatchPrompts));
+        this.actorOptimizer = new ModelOptimizer(policy, actor, actorSplit.optimizerSteps(totalSteps, promptsPerStep));
         this.reference = useKlLoss || useKlInReward ? policy.copy() : null;
         if (CRITIC_ESTIMATORS.contains(estimatorName)) {
             this.critic = policy.copy();
             this.critic.addValueHead(seed + 1);
             Config criticSection = config.section("critic");
-            this.criticOptimizer = new ModelOptimizer(critic, criticSection, totalSteps);
+            this.criticSplit = BatchSplit.of(criticSection, "critic");
+            this.criticOptimizer = new ModelOptimizer(critic, criticSection,
+                    criticSplit.optimizerSteps(totalSteps, promptsPerStep));
             this.cliprangeValue = criticSection.getDouble("cliprange_value");
             this.criticAggregation = LossAggregation.of(criticSection.getString("loss_agg_mode"));
         } else {
             this.critic = null;
+            this.criticSplit = null;
             this.criticOptimizer = null;
             this.cliprangeValue = 0;
             this.criticAggregation = LossAggregation.TOKEN_MEAN;
@@ -192,7 +187,7 @@ public final class RlTrainer {
         int nextGroup = 0;
         do {
             List<Example> examples = prompts.next(promptsPerStep);
-            SamplingParams params = sampling.withSeed(seed * 1_000_003L + step * 101L + generationBatches);
+            SamplingParams params = sampling.withSeed(PromptSource.mix(PromptSource.mix(seed, step), generationBatches));
             List<Rollout> rollouts = worker.rollout(policy, examples, params, nextGroup);
             nextGroup += examples.size();
             generationBatches++;
@@ -242,9 +237,9 @@ public final class RlTrainer {
         long preparedAt = System.nanoTime();
 
         // 5. Policy (and critic) updates.
-        updateActor(batch, tensors, advantages.advantages(), refLogProbs, metrics);
+        updateActor(step, batch, tensors, advantages.advantages(), refLogProbs, metrics);
         if (critic != null) {
-            updateCritic(batch, tensors, advantages.returns(), values, metrics);
+            updateCritic(step, batch, tensors, advantages.returns(), values, metrics);
         }
         long end = System.nanoTime();
 
@@ -283,14 +278,15 @@ public final class RlTrainer {
         return baselines;
     }
 
-    private void updateActor(List<Rollout> batch, Batch tensors, double[][] advantages, double[][] refLogProbs,
-                             Map<String, Object> metrics) {
-        Random shuffle = new Random(seed ^ batch.size());
+    private void updateActor(int step, List<Rollout> batch, Batch tensors, double[][] advantages,
+                             double[][] refLogProbs, Map<String, Object> metrics) {
+        Random shuffle = new Random(PromptSource.mix(seed, step));
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withTemperature(sampling.temperature())
                 .withEntropy(true);
-        for (int epoch = 0; epoch < ppoEpochs; epoch++) {
-            forEachMicroBatch(tensors, tensors.order(epoch == 0 ? null : shuffle), (rows, globalBatch, share) -> {
+        for (int epoch = 0; epoch < actorSplit.epochs(); epoch++) {
+            forEachMicroBatch(tensors, tensors.order(epoch == 0 ? null : shuffle), actorSplit,
+                    (rows, globalBatch, share) -> {
                 ForwardResult forward = policy.forward(sequences(batch, rows), options);
                 double[][] logProbs = tensors.sliceResponses(rows, forward.logProbs);
                 double[][] mask = tensors.rows(tensors.responseMask, rows);
@@ -321,20 +317,47 @@ public final class RlTrainer {
         accumulator.putMeans(metrics);
     }
 
-    private void updateCritic(List<Rollout> batch, Batch tensors, double[][] returns, double[][] oldValues,
+    private void updateCritic(int step, List<Rollout> batch, Batch tensors, double[][] returns, double[][] oldValues,
                               Map<String, Object> metrics) {
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withLogProbs(false).withValues(true);
-        forEachMicroBatch(tensors, tensors.order(null), (rows, globalBatch, share) -> {
-            ForwardResult forward = critic.forward(sequences(batch, rows), options);
-            ValueLoss.Result loss = ValueLoss.compute(tensors.sliceResponses(rows, forward.values),
-                    tensors.rows(returns, rows), tensors.rows(oldValues, rows),
-                    tensors.rows(tensors.responseMask, rows), cliprangeValue, criticAggregation, null, globalBatch);
-            accumulator.addPart("critic/vf_loss", loss.loss(), share);
-            accumulator.add("critic/vf_clipfrac", loss.clipfrac(), share);
-            critic.backward(forward, null, null, tensors.toSequenceGrads(rows, loss.gradVpreds(), forward.values));
-        }, () -> accumulator.add("critic/grad_norm", criticOptimizer.step(), 1));
+        Random shuffle = new Random(PromptSource.mix(seed + 1, step));
+        for (int epoch = 0; epoch < criticSplit.epochs(); epoch++) {
+            forEachMicroBatch(tensors, tensors.order(epoch == 0 ? null : shuffle), criticSplit,
+                    (rows, globalBatch, share) -> {
+                ForwardResult forward = critic.forward(sequences(batch, rows), options);
+                ValueLoss.Result loss = ValueLoss.compute(tensors.sliceResponses(rows, forward.values),
+                        tensors.rows(returns, rows), tensors.rows(oldValues, rows),
+                        tensors.rows(tensors.responseMask, rows), cliprangeValue, criticAggregation, null,
+                        globalBatch);
+                accumulator.addPart("critic/vf_loss", loss.loss(), share);
+                accumulator.add("critic/vf_clipfrac", loss.clipfrac(), share);
+                critic.backward(forward, null, null,
+                        tensors.toSequenceGrads(rows, loss.gradVpreds(), forward.values));
+            }, () -> accumulator.add("critic/grad_norm", criticOptimizer.step(), 1));
+        }
         accumulator.putMeans(metrics);
+    }
+
+    /**
+     * How a model's update splits a step's batch (verl's {@code ppo_epochs}, {@code ppo_mini_batch_size} in
+     * prompts, {@code ppo_micro_batch_size} in sequences).
+     */
+    record BatchSplit(int epochs, int miniBatchPrompts, int microBatchSize) {
+        static BatchSplit of(Config section, String name) {
+            BatchSplit split = new BatchSplit(section.getInt("ppo_epochs"), section.getInt("ppo_mini_batch_size"),
+                    section.getInt("ppo_micro_batch_size"));
+            if (split.epochs < 1 || split.miniBatchPrompts < 1 || split.microBatchSize < 1) {
+                throw new IllegalArgumentException(name + ".ppo_epochs, ppo_mini_batch_size and ppo_micro_batch_size"
+                        + " must be at least 1, got " + split);
+            }
+            return split;
+        }
+
+        /** Optimizer steps over a run (for the learning-rate schedule). */
+        long optimizerSteps(int trainerSteps, int promptsPerStep) {
+            return (long) trainerSteps * epochs * ((promptsPerStep + miniBatchPrompts - 1) / miniBatchPrompts);
+        }
     }
 
     /** One micro-batch: its rows of the batch, its mini-batch's counts, and its share of the mini-batch's rows. */
@@ -348,8 +371,10 @@ public final class RlTrainer {
      * (one forward/backward each). Losses are aggregated with the mini-batch's counts ({@link GlobalBatch}), so
      * the accumulated micro-batch gradients are exactly the mini-batch's.
      */
-    private void forEachMicroBatch(Batch tensors, int[] order, MicroBatchStep step, Runnable afterMiniBatch) {
-        int miniBatchSequences = miniBatchPrompts * sampling.n();
+    private void forEachMicroBatch(Batch tensors, int[] order, BatchSplit split, MicroBatchStep step,
+                                   Runnable afterMiniBatch) {
+        int miniBatchSequences = split.miniBatchPrompts() * sampling.n();
+        int microBatchSize = split.microBatchSize();
         for (int miniStart = 0; miniStart < order.length; miniStart += miniBatchSequences) {
             int miniEnd = Math.min(order.length, miniStart + miniBatchSequences);
             int[] miniRows = java.util.Arrays.copyOfRange(order, miniStart, miniEnd);

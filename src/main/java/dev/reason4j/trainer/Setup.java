@@ -38,14 +38,18 @@ public final class Setup {
         return task;
     }
 
-    /** {@code model.tokenizer}, else the tokenizer files in {@code model.path}. */
-    public static Tokenizer tokenizer(Config config) throws IOException {
+    /** The tokenizer's directory: {@code model.tokenizer}, else {@code model.path}. */
+    public static Path tokenizerDirectory(Config config) {
         Object tokenizer = config.get("model.tokenizer");
         Object modelPath = config.get("model.path");
         if (tokenizer == null && modelPath == null) {
             throw new IllegalArgumentException("set model.path (a Hugging Face model directory) or model.tokenizer");
         }
-        return Tokenizer.load(Path.of(String.valueOf(tokenizer != null ? tokenizer : modelPath)));
+        return Path.of(String.valueOf(tokenizer != null ? tokenizer : modelPath));
+    }
+
+    public static Tokenizer tokenizer(Config config) throws IOException {
+        return Tokenizer.load(tokenizerDirectory(config));
     }
 
     /** {@code model.path} loaded, else a new model of shape {@code model.tiny} for this vocabulary. */
@@ -70,21 +74,42 @@ public final class Setup {
     }
 
     /** Training prompts: {@code data.train_files} (JSONL / verl Parquet), else the task's train split. */
-    public static PromptSource trainPrompts(Config config, Task task) {
+    public static PromptSource trainPrompts(Config config, Task task, Tokenizer tokenizer, PromptFormatter formatter) {
         List<String> files = config.getStringList("data.train_files");
         return files.isEmpty() ? PromptSource.ofTask(task, config.getInt("data.seed"))
-                : PromptSource.ofDataset(Datasets.load(files.stream().map(Path::of).toList()),
+                : PromptSource.ofDataset(withinPromptLength(config, files, tokenizer, formatter),
                         config.getInt("data.seed"));
+    }
+
+    /**
+     * The examples of dataset files whose rendered prompt fits {@code data.max_prompt_length} tokens; the others
+     * are dropped with a count on stderr, as verl's {@code filter_overlong_prompts}.
+     */
+    static List<Example> withinPromptLength(Config config, List<String> files, Tokenizer tokenizer,
+                                            PromptFormatter formatter) {
+        int maxPromptLength = config.getInt("data.max_prompt_length");
+        List<Example> kept = new ArrayList<>();
+        List<Example> all = Datasets.load(files.stream().map(Path::of).toList());
+        for (Example example : all) {
+            if (tokenizer.encode(formatter.render(example), false).length <= maxPromptLength) {
+                kept.add(example);
+            }
+        }
+        if (kept.size() < all.size()) {
+            System.err.printf("reason4j: dropped %d of %d examples of %s longer than data.max_prompt_length=%d%n",
+                    all.size() - kept.size(), all.size(), files, maxPromptLength);
+        }
+        return kept;
     }
 
     /**
      * {@code data.val_files} when given, else {@code data.val_size} distinct held-out problems of the task
      * (disjoint from its training split by construction).
      */
-    public static List<Example> heldOut(Config config, Task task) {
+    public static List<Example> heldOut(Config config, Task task, Tokenizer tokenizer, PromptFormatter formatter) {
         List<String> files = config.getStringList("data.val_files");
         if (!files.isEmpty()) {
-            return Datasets.load(files.stream().map(Path::of).toList());
+            return withinPromptLength(config, files, tokenizer, formatter);
         }
         List<Example> examples = new ArrayList<>();
         task.distinct(Split.TEST, config.getInt("data.val_size"), config.getInt("data.seed") + 7919L)
@@ -127,19 +152,21 @@ public final class Setup {
         SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
                 (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
                 worker.tokenizer().eosTokenId().stream().toArray());
-        List<Integer> ks = eval.getList("k").stream().map(k -> ((Number) k).intValue()).toList();
-        return new Evaluator(worker, sampling, ks);
+        return new Evaluator(worker, sampling, eval.getIntList("k"));
     }
 
     /** Prompts rendered with the tokenizer's chat template, ending in the generation prompt. */
     public static PromptFormatter chatFormatter(Tokenizer tokenizer) {
         ChatTemplate template = ChatTemplate.of(tokenizer);
-        return example -> {
-            List<Map<String, Object>> messages = new ArrayList<>();
-            for (Message message : example.asMessages()) {
-                messages.add(Map.of("role", message.role(), "content", message.content()));
-            }
-            return template.render(ChatTemplate.ChatRequest.of(messages, true));
-        };
+        return example -> template.render(ChatTemplate.ChatRequest.of(templateMessages(example.asMessages()), true));
+    }
+
+    /** Messages as the chat template reads them ({@code role}, {@code content}). */
+    static List<Map<String, Object>> templateMessages(List<Message> messages) {
+        List<Map<String, Object>> maps = new ArrayList<>(messages.size());
+        for (Message message : messages) {
+            maps.add(Map.of("role", message.role(), "content", message.content()));
+        }
+        return maps;
     }
 }

@@ -3,7 +3,6 @@ package dev.reason4j.trainer;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Datasets;
 import dev.reason4j.env.Example;
-import dev.reason4j.env.Message;
 import dev.reason4j.env.Problem;
 import dev.reason4j.env.Split;
 import dev.reason4j.env.Task;
@@ -49,12 +48,8 @@ public final class SftRun {
         for (int i = 0; i < examples.size(); i++) {
             Example example = examples.get(i);
             if (example.messages() != null) {
-                List<Map<String, Object>> messages = new ArrayList<>();
-                for (Message message : example.messages()) {
-                    messages.add(Map.of("role", message.role(), "content", message.content()));
-                }
                 ChatTemplate.MaskedConversation rendered = template.renderWithAssistantMask(
-                        ChatTemplate.ChatRequest.of(messages, false), tokenizer);
+                        ChatTemplate.ChatRequest.of(Setup.templateMessages(example.messages()), false), tokenizer);
                 sequences.add(new SftTrainer.Sequence(rendered.ids(), rendered.assistantMask()));
             } else if (example.extra().get("response") instanceof String response) {
                 sequences.add(promptAndResponse(tokenizer, formatter, example, response + endOfTurn));

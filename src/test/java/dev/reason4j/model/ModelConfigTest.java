@@ -112,4 +112,11 @@ class ModelConfigTest {
         double unscaled = 1.0 / Math.pow(500000.0, 32.0 / 64);
         assertTrue(ours[16] < unscaled * 0.99 && ours[16] > unscaled / 32 * 1.01, "inv_freq[16] = " + ours[16]);
     }
+
+    @Test
+    void qwen3WithoutHeadDimTakesTransformersDefaultNotHiddenOverHeads() {
+        // Qwen3Config's head_dim defaults to 128; hidden / heads would be 64 here.
+        ModelConfig qwen3 = ModelConfig.fromJson(QWEN3_06B.replace("\"head_dim\": 128, ", ""), "qwen3/config.json");
+        org.junit.jupiter.api.Assertions.assertEquals(128, qwen3.headDim());
+    }
 }

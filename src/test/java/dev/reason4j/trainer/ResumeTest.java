@@ -94,6 +94,9 @@ class ResumeTest {
 
         List<Map<String, Object>> expected = MetricsLog.read(straight.resolve("metrics.jsonl"));
         List<Map<String, Object>> resumed = MetricsLog.read(killed.resolve("metrics.jsonl"));
+        List<Integer> resumedSteps = resumed.stream().filter(row -> "rl".equals(row.get("phase")))
+                .map(row -> ((Number) row.get("step")).intValue()).toList();
+        assertEquals(List.of(1, 2, 3, 4), resumedSteps, "one metrics row per step, none repeated by the resume");
         for (int step = 3; step <= TOTAL_STEPS; step++) {
             Map<String, Object> want = lastRow(expected, step);
             Map<String, Object> got = lastRow(resumed, step);
