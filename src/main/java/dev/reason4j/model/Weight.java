@@ -101,7 +101,7 @@ final class Weight {
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            sum += x[xOff + i] * Float.intBitsToFloat((w[wOff + i] & 0xFFFF) << 16);
+            sum += x[xOff + i] * DType.fromBfloat16(w[wOff + i]);
         }
         return sum;
     }
@@ -159,7 +159,7 @@ final class Weight {
     /** bf16 bits → float32 (exact: bf16 is the upper half of a float32). */
     static void widen(short[] bits, int bitsOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
-            out[outOff + i] = Float.intBitsToFloat((bits[bitsOff + i] & 0xFFFF) << 16);
+            out[outOff + i] = DType.fromBfloat16(bits[bitsOff + i]);
         }
     }
 
