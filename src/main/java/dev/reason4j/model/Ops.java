@@ -76,7 +76,7 @@ public final class Ops {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, off + i);
             FloatVector d = FloatVector.fromArray(F, dAct, off + i);
-            FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(VectorOps.exp(g.neg()).add(1f));
             FloatVector silu = g.mul(sigmoid);
             d.mul(FloatVector.fromArray(F, up, off + i)).mul(sigmoid)
                     .mul(g.mul(sigmoid.neg().add(1f)).add(1f)).intoArray(dGate, off + i);
@@ -85,7 +85,7 @@ public final class Ops {
         for (; i < n; i++) {
             int k = off + i;
             float g = gate[k];
-            float sigmoid = 1f / (1f + (float) Math.exp(-g));
+            float sigmoid = 1f / (VectorOps.exp(-g) + 1f);
             dGate[k] = dAct[k] * up[k] * sigmoid * (1f + g * (1f - sigmoid));
             dUp[k] = dAct[k] * g * sigmoid;
         }
@@ -95,16 +95,18 @@ public final class Ops {
 
     /**
      * Causal attention for one query head of one row over {@code length} cached positions (0..length-1). Keys and
-     * values are rows of {@code kvStride} floats starting at row {@code kvRow0}; this head reads {@code headDim}
-     * floats at column {@code kvCol}. Writes softmax(q·kᵀ·scale)·V to out and returns the log-sum-exp of the
-     * scaled scores (kept for the backward). {@code scores} is scratch of at least {@code length}.
+     * values are rows of {@code kvStride} floats; position j is at store row {@link KvBlocks#row}(blocks,
+     * blockShift, j); this head reads {@code headDim} floats at column {@code kvCol}. Writes softmax(q·kᵀ·scale)·V
+     * to out and returns the log-sum-exp of the scaled scores (kept for the backward). The arithmetic depends only
+     * on the values, never on where they are stored. {@code scores} is scratch of at least {@code length}.
      */
-    public static float attendRow(float[] q, int qOff, float[] keys, float[] values, int kvRow0, int kvStride,
-                                  int kvCol, int length, int headDim, float scale, float[] scores,
+    public static float attendRow(float[] q, int qOff, float[] keys, float[] values, int[] blocks, int blockShift,
+                                  int kvStride, int kvCol, int length, int headDim, float scale, float[] scores,
                                   float[] out, int outOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < length; j++) {
-            float s = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+            int row = KvBlocks.row(blocks, blockShift, j);
+            float s = VectorOps.dot(q, qOff, keys, row * kvStride + kvCol, headDim) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }
@@ -112,7 +114,8 @@ public final class Ops {
         java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
         float inverseSum = 1f / sum;
         for (int j = 0; j < length; j++) {
-            VectorOps.axpy(scores[j] * inverseSum, values, (kvRow0 + j) * kvStride + kvCol, out, outOff, headDim);
+            int row = KvBlocks.row(blocks, blockShift, j);
+            VectorOps.axpy(scores[j] * inverseSum, values, row * kvStride + kvCol, out, outOff, headDim);
         }
         return max + (float) Math.log(sum);
     }
@@ -166,17 +169,17 @@ public final class Ops {
         FloatVector vSumT = FloatVector.zero(F);
         for (i = 0; i < upper; i += F.length()) {
             FloatVector t = FloatVector.fromArray(F, logits, off + i).fma(vInvT, vNegMax);
-            FloatVector e = t.lanewise(VectorOperators.EXP);
+            FloatVector e = VectorOps.exp(t);
             vSum = vSum.add(e);
             vSumT = e.fma(t, vSumT);
         }
-        float sum = vSum.reduceLanes(VectorOperators.ADD);
-        float sumT = vSumT.reduceLanes(VectorOperators.ADD);
+        float sum = VectorOps.sumLanes(vSum);
+        float sumT = VectorOps.sumLanes(vSumT);
         for (; i < n; i++) {
-            float t = logits[off + i] * invTemperature - max;
-            float e = (float) Math.exp(t);
+            float t = Math.fma(logits[off + i], invTemperature, -max);   // as the vector lanes
+            float e = VectorOps.exp(t);
             sum += e;
-            sumT += e * t;
+            sumT = Math.fma(e, t, sumT);
         }
         float logSum = (float) Math.log(sum);
         lseAndEntropy[0] = max + logSum;
@@ -202,12 +205,12 @@ public final class Ops {
         int j = 0;
         for (int upper = F.loopBound(n); j < upper; j += F.length()) {
             FloatVector logP = FloatVector.fromArray(F, logits, off + j).fma(vInvT, vNegLse);
-            FloatVector p = logP.lanewise(VectorOperators.EXP);
+            FloatVector p = VectorOps.exp(logP);
             p.mul(logP.add(entropy).mul(b).add(a)).intoArray(logits, off + j);
         }
         for (; j < n; j++) {
-            float logP = logits[off + j] * invTemperature - lse;
-            float p = (float) Math.exp(logP);
+            float logP = Math.fma(logits[off + j], invTemperature, -lse);
+            float p = VectorOps.exp(logP);
             logits[off + j] = p * (a + b * (logP + entropy));
         }
         if (target >= 0) {

@@ -1,5 +1,7 @@
 package dev.reason4j.model;
 
+import dev.reason4j.tensor.BatchInvariantMatmul;
+import dev.reason4j.tensor.PackedMatrix;
 import dev.reason4j.tensor.Parallel;
 import dev.reason4j.tensor.VectorOps;
 
@@ -15,10 +17,11 @@ import java.util.SplittableRandom;
  *
  * <p>A batch of variable-length sequences is packed row after row into [N, hidden] matrices (N = total tokens, no
  * padding): every linear layer is one {@code sgemm} over all N rows, and only attention looks at sequence
- * boundaries. Each row's keys and values live at row {@code kvBase + position} of a key/value store: in training
- * the store is the packed K/V of the batch itself, when decoding it is an {@link InferenceSession}'s KV cache; both
- * run the same {@link #layerForward} and row kernels, so a row's numbers do not depend on how it was batched, except
- * for the last bits that {@code sgemm} may round differently for a different number of rows.
+ * boundaries. Each row's keys and values live in a key/value store, found through its sequence's block table
+ * ({@link KvBlocks}): in training the store is the packed K/V of the batch itself (one block per sequence), when
+ * decoding it is an {@link InferenceSession}'s paged KV cache. Both run the same {@link #layerForward} and row
+ * kernels, and the products go through the batch-invariant {@link BatchInvariantMatmul}, so a row's numbers have
+ * the same bits however it was batched, packed, chunked or cached.
  */
 public final class Transformer {
     final ModelConfig config;
@@ -243,21 +246,22 @@ public final class Transformer {
     }
 
     /**
-     * A KV-cache session for generation: {@code capacity[slot]} positions per slot, up to {@code maxRows} rows
-     * (prefill chunk or decode batch) per {@link InferenceSession#forward} call.
+     * A paged KV-cache session for generation: up to {@code maxRows} rows (prefill chunks and decode rows of many
+     * sequences) per {@link InferenceSession#forward} call, and at most {@code maxBlocks} KV blocks. It packs the
+     * weights as they are now.
      */
-    public InferenceSession newSession(int maxRows, int[] capacity) {
-        return new InferenceSession(this, maxRows, capacity);
+    public InferenceSession newSession(int maxRows, int maxBlocks) {
+        return new InferenceSession(this, maxRows, maxBlocks);
     }
 
     // ------------------------------------------------------------------------------------------------ batch
 
     /**
      * How a batch of sequences is packed: row r holds token {@code tokens[r]} at {@code positions[r]} of sequence
-     * {@code sequenceOf[r]}, whose rows start at {@code starts[b]}. In training the K/V store is the packed batch, so
-     * {@code kvBase[r] = starts[sequenceOf[r]]}.
+     * b, whose rows start at {@code starts[b]}. In training the K/V store is the packed batch, so the block table of
+     * row r is one block starting at {@code starts[b]} ({@code blocks[r]}, shared by the sequence's rows).
      */
-    record Batch(int rows, int[] tokens, int[] positions, int[] kvBase, int[] starts, int[] lengths) {
+    record Batch(int rows, int[] tokens, int[] positions, int[][] blocks, int[] starts, int[] lengths) {
         static Batch pack(List<int[]> sequences, int vocabSize) {
             int total = 0;
             for (int b = 0; b < sequences.size(); b++) {
@@ -269,7 +273,7 @@ public final class Transformer {
             }
             int[] tokens = new int[total];
             int[] positions = new int[total];
-            int[] kvBase = new int[total];
+            int[][] blocks = new int[total][];
             int[] starts = new int[sequences.size()];
             int[] lengths = new int[sequences.size()];
             int row = 0;
@@ -277,6 +281,7 @@ public final class Transformer {
                 int[] sequence = sequences.get(b);
                 starts[b] = row;
                 lengths[b] = sequence.length;
+                int[] table = {row};
                 for (int t = 0; t < sequence.length; t++, row++) {
                     if (sequence[t] < 0 || sequence[t] >= vocabSize) {
                         throw new IllegalArgumentException("sequence " + b + " position " + t + ": token id "
@@ -284,10 +289,10 @@ public final class Transformer {
                     }
                     tokens[row] = sequence[t];
                     positions[row] = t;
-                    kvBase[row] = starts[b];
+                    blocks[row] = table;
                 }
             }
-            return new Batch(total, tokens, positions, kvBase, starts, lengths);
+            return new Batch(total, tokens, positions, blocks, starts, lengths);
         }
     }
 
@@ -364,11 +369,12 @@ public final class Transformer {
 
     /**
      * One decoder layer over n rows: a.output = x + attention(norm(x)) + mlp(norm(...)). Keys and values of row r
-     * are written to row {@code kvBase[r] + positions[r]} of the stores, and row r attends to rows
-     * kvBase[r] .. kvBase[r] + positions[r] there.
+     * are written to the store row of position {@code positions[r]} in its block table {@code blocks[r]}
+     * ({@link KvBlocks#row}), and row r attends to positions 0 .. positions[r] there. {@code matrices} are the
+     * layer's weights as the matmul kernel reads them (views in training, packed copies when decoding).
      */
-    void layerForward(Layer layer, int n, int[] positions, int[] kvBase, float[] x, Activations a,
-                      float[] keyStore, float[] valueStore) {
+    void layerForward(Layer layer, LayerMatrices matrices, int n, int[] positions, int[][] blocks, int blockShift,
+                      float[] x, Activations a, float[] keyStore, float[] valueStore) {
         int c = config.hiddenSize();
         int d = config.headDim();
         int heads = config.numHeads();
@@ -379,9 +385,9 @@ public final class Transformer {
         a.input = x;
 
         Parallel.forRange(0, n, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
-        layer.q.matmulTransposed(a.ln1, 0, n, a.qRaw, 0, 0f);
-        layer.k.matmulTransposed(a.ln1, 0, n, a.kRaw, 0, 0f);
-        layer.v.matmulTransposed(a.ln1, 0, n, a.v, 0, 0f);
+        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.q(), a.qRaw, 0);
+        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.k(), a.kRaw, 0);
+        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.v(), a.v, 0);
 
         Parallel.forRange(0, n, r -> {
             if (layer.qBias != null) {
@@ -408,7 +414,7 @@ public final class Transformer {
             for (int h = 0; h < kvHeads; h++) {
                 Ops.rope(a.k, r * kvDim + h * d, d, cos, sin, 1f);
             }
-            int storeRow = kvBase[r] + positions[r];
+            int storeRow = KvBlocks.row(blocks[r], blockShift, positions[r]);
             if (keyStore != a.k) {
                 System.arraycopy(a.k, r * kvDim, keyStore, storeRow * kvDim, kvDim);
                 System.arraycopy(a.v, r * kvDim, valueStore, storeRow * kvDim, kvDim);
@@ -422,20 +428,20 @@ public final class Transformer {
             int h = task % heads;
             int length = positions[r] + 1;
             float[] scores = scratch(2, length);
-            a.lse[task] = Ops.attendRow(a.q, r * qDim + h * d, keyStore, valueStore, kvBase[r], kvDim,
+            a.lse[task] = Ops.attendRow(a.q, r * qDim + h * d, keyStore, valueStore, blocks[r], blockShift, kvDim,
                     (h / group) * d, length, d, scale, scores, a.attOut, r * qDim + h * d);
         });
 
-        layer.o.matmulTransposed(a.attOut, 0, n, a.mid, 0, 0f);
+        BatchInvariantMatmul.multiply(a.attOut, 0, n, matrices.o(), a.mid, 0);
         Parallel.forRange(0, n, r -> {
             VectorOps.axpy(1f, x, r * c, a.mid, r * c, c);
             a.rstd2[r] = VectorOps.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
         });
-        layer.gate.matmulTransposed(a.ln2, 0, n, a.gate, 0, 0f);
-        layer.up.matmulTransposed(a.ln2, 0, n, a.up, 0, 0f);
+        BatchInvariantMatmul.multiply(a.ln2, 0, n, matrices.gate(), a.gate, 0);
+        BatchInvariantMatmul.multiply(a.ln2, 0, n, matrices.up(), a.up, 0);
         int inter = config.intermediateSize();
         Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
-        layer.down.matmulTransposed(a.act, 0, n, a.output, 0, 0f);
+        BatchInvariantMatmul.multiply(a.act, 0, n, matrices.down(), a.output, 0);
         Parallel.forRange(0, n, r -> VectorOps.axpy(1f, a.mid, r * c, a.output, r * c, c));
     }
 
@@ -448,7 +454,32 @@ public final class Transformer {
 
     /** logits[n, V] = hidden[n, C] · lm_headᵀ, for n rows of hidden starting at row {@code row0}. */
     public void logits(float[] hidden, int row0, int n, float[] logits) {
-        lmHead.matmulTransposed(hidden, row0 * config.hiddenSize(), n, logits, 0, 0f);
+        logits(lmHead.view(), hidden, row0, n, logits);
+    }
+
+    /** The same with the LM head as given (a packed copy when decoding). */
+    void logits(PackedMatrix head, float[] hidden, int row0, int n, float[] logits) {
+        BatchInvariantMatmul.multiply(hidden, row0 * config.hiddenSize(), n, head, logits, 0);
+    }
+
+    /** A layer's matrices as the matmul kernel reads them. */
+    record LayerMatrices(PackedMatrix q, PackedMatrix k, PackedMatrix v, PackedMatrix o, PackedMatrix gate,
+                         PackedMatrix up, PackedMatrix down) {
+        /** Views of the weights themselves: for training, whose weights change every step. */
+        static LayerMatrices views(Layer l) {
+            return new LayerMatrices(l.q().view(), l.k().view(), l.v().view(), l.o().view(), l.gate().view(),
+                    l.up().view(), l.down().view());
+        }
+
+        /** Packed copies: for decoding, which multiplies few rows many times by weights that do not change. */
+        static LayerMatrices packed(Layer l) {
+            return new LayerMatrices(l.q().packed(), l.k().packed(), l.v().packed(), l.o().packed(),
+                    l.gate().packed(), l.up().packed(), l.down().packed());
+        }
+
+        long bytes() {
+            return q.bytes() + k.bytes() + v.bytes() + o.bytes() + gate.bytes() + up.bytes() + down.bytes();
+        }
     }
 
     /** Rows of the LM head computed at once: bounds the [rows, V] logits buffer to about 16 MB. */
@@ -489,7 +520,8 @@ public final class Transformer {
             if (layerInputs != null) {
                 layerInputs[l] = x;
             }
-            layerForward(layers[l], n, batch.positions(), batch.kvBase(), x, a, a.k, a.v);
+            layerForward(layers[l], LayerMatrices.views(layers[l]), n, batch.positions(), batch.blocks(),
+                    KvBlocks.ONE_BLOCK, x, a, a.k, a.v);
             if (keepAll) {
                 x = a.output;
             } else if (layerInputs != null) {
@@ -675,7 +707,8 @@ public final class Transformer {
                 a = fwd.activations[l];
             } else {
                 a = recomputed;
-                layerForward(layers[l], n, batch.positions(), batch.kvBase(), fwd.layerInputs[l], a, a.k, a.v);
+                layerForward(layers[l], LayerMatrices.views(layers[l]), n, batch.positions(), batch.blocks(),
+                        KvBlocks.ONE_BLOCK, fwd.layerInputs[l], a, a.k, a.v);
             }
             layerBackward(layers[l], batch, a, dx);
         }

@@ -6,5 +6,8 @@ package dev.reason4j.rollout;
  * @param tokens   the generated token ids (a sampled stop token included, as the last one)
  * @param logProbs logProbs[i] = log p(tokens[i] | prompt, tokens[..i]) under softmax(logits / temperature),
  *                 before top-k/top-p/min-p truncation: the convention of {@code Transformer.forward} at that temperature
+ * @param entropies entropies[i] = entropy of that same distribution at step i (the training forward's convention too)
+ * @param contextLimited the model's max_position_embeddings cut the tokens it could generate below max new tokens
  */
-public record Completion(int promptIndex, int sampleIndex, int[] tokens, float[] logProbs, FinishReason finishReason) {}
+public record Completion(int promptIndex, int sampleIndex, int[] tokens, float[] logProbs, float[] entropies,
+                         FinishReason finishReason, boolean contextLimited) {}

@@ -31,8 +31,8 @@ final class Sampler {
         return new SplittableRandom(mixed);
     }
 
-    /** Returns the chosen token; writes its log-prob to {@code logProbOut[0]}. */
-    int sample(float[] logits, int off, SplittableRandom rng, float[] logProbOut) {
+    /** Returns the chosen token; writes its log-prob to {@code out[0]} and the distribution's entropy to out[1]. */
+    int sample(float[] logits, int off, SplittableRandom rng, float[] out) {
         boolean greedy = params.temperature() == 0f;
         float invTemperature = greedy ? 1f : 1f / params.temperature();
         float[] stats = new float[2];
@@ -52,7 +52,8 @@ final class Sampler {
             }
             token = draw(rng);
         }
-        logProbOut[0] = Ops.logProb(logits, off, token, invTemperature, lse);
+        out[0] = Ops.logProb(logits, off, token, invTemperature, lse);
+        out[1] = stats[1];
         return token;
     }
 

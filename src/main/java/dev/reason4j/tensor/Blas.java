@@ -5,7 +5,8 @@ package dev.reason4j.tensor;
  * {@code C = alpha * op(A) * op(B) + beta * C}, where op(X) is X or X^T, op(A) is m×k, op(B) is k×n, C is m×n.
  * {@code beta = 0} overwrites C (whatever it held, NaN included).
  *
- * <p>Every matrix product of the engine goes through here. Backend: OpenBLAS's {@code cblas_sgemm} through FFM
+ * <p>The backward pass's products go through here (the forward's go through {@link BatchInvariantMatmul}, whose
+ * per-element order never depends on the shape; a BLAS promises no such thing). Backend: OpenBLAS's {@code cblas_sgemm} through FFM
  * when the library is found, else the pure-Java Vector API kernel ({@link JavaGemm}). Choose with system property
  * {@code reason4j.blas} or env {@code REASON4J_BLAS} = {@code openblas | java} (OpenBLAS's path:
  * {@code reason4j.blas.library}); {@link #backend()} says which is active.
@@ -22,8 +23,8 @@ public final class Blas {
 
     private static final GemmBackend BACKEND = selectBackend();
     /**
-     * Products of one to three rows (decoding) go to the Java kernel whatever the backend: it streams B once without
-     * packing it, 3-7× faster than OpenBLAS's sgemm on such shapes (measured: BENCHMARKS.md).
+     * Products of one to three rows go to the Java kernel whatever the backend: it streams B once without packing
+     * it, several times faster than OpenBLAS's sgemm on such shapes.
      */
     private static final GemmBackend FEW_ROWS = new JavaGemm();
 

@@ -1,7 +1,6 @@
 package dev.reason4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -138,8 +137,8 @@ final class JavaGemm implements GemmBackend {
             acc2 = FloatVector.fromArray(S, b, bOffset + 2 * ld + p).fma(xv, acc2);
             acc3 = FloatVector.fromArray(S, b, bOffset + 3 * ld + p).fma(xv, acc3);
         }
-        float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
-        float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorOps.sumLanes(acc0), s1 = VectorOps.sumLanes(acc1);
+        float s2 = VectorOps.sumLanes(acc2), s3 = VectorOps.sumLanes(acc3);
         for (; p < k; p++) {
             float xp = x[xOffset + p];
             s0 += xp * b[bOffset + p];

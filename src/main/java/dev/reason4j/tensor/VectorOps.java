@@ -2,17 +2,96 @@ package dev.reason4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorised primitives on slices of {@code float[]} ({@code array, offset, length}), for the model's elementwise
  * work: reductions, axpy, the softmax exponentials, RMSNorm, SwiGLU. Each is a plain Vector API loop plus a scalar tail.
+ *
+ * <p>Every result is a fixed sequence of IEEE operations, the same in the interpreter and in C2-compiled code, and the
+ * same whatever else is in the batch. Two Vector API operations do not promise that and are never used here:
+ * {@code reduceLanes(ADD)} (its lane order is unspecified: C2 adds pairwise, the Java fallback in lane order) and
+ * {@code lanewise(EXP)} (C2 calls an SVML routine, the fallback {@code Math.exp}; they differ in the last bit). They
+ * are replaced by {@link #sumLanes} (a fixed tree) and {@link #exp(FloatVector)} (our own polynomial, with a scalar
+ * twin {@link #exp(float)} that gives the same bits).
  */
 public final class VectorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** SUM_SHUFFLES[i] moves lane j + L/2^(i+1) to lane j: the steps of {@link #sumLanes}'s tree. */
+    private static final VectorShuffle<Float>[] SUM_SHUFFLES = sumShuffles();
 
     private VectorOps() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] sumShuffles() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            shuffles[i] = VectorShuffle.iota(S, L >> (i + 1), 1, true);
+        }
+        return shuffles;
+    }
+
+    /**
+     * Σ of the lanes in a fixed tree: lane j += lane j + L/2, then j + L/4, ..., so the order never depends on
+     * the compiler. Use instead of {@code reduceLanes(ADD)}.
+     */
+    public static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> shuffle : SUM_SHUFFLES) {
+            v = v.add(v.rearrange(shuffle));
+        }
+        return v.lane(0);
+    }
+
+    // exp(x) = 2^n · e^r with n = round(x·log2 e), r = x − n·ln 2 (Cody–Waite split of ln 2), e^r by Cephes expf's
+    // minimax polynomial (1 + r + r²·P(r)): max error ~1 ulp over the range.
+    private static final float EXP_HI = 88.0f;            // exp(88) < Float.MAX_VALUE, so 2^n never overflows
+    private static final float EXP_LO = -87.33654f;       // below: exp(x) < Float.MIN_NORMAL, returned as 0
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;         // 1.5·2^23: x + ROUND − ROUND rounds x to an integer
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /** e^x per lane, bit-identical to {@link #exp(float)} on each lane. */
+    public static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.min(EXP_HI).max(EXP_LO);
+        FloatVector shifted = clamped.fma(LOG2E, ROUND);             // ROUND + round(x·log2 e), exactly
+        FloatVector n = shifted.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), clamped);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = r.fma(P0, P1).fma(r, FloatVector.broadcast(S, P2)).fma(r, FloatVector.broadcast(S, P3))
+                .fma(r, FloatVector.broadcast(S, P4)).fma(r, FloatVector.broadcast(S, P5));
+        FloatVector e = p.mul(r.mul(r)).add(r).add(1f);
+        // 2^n: the integer n sits in the low mantissa bits of shifted; move it into the exponent field.
+        FloatVector twoToN = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return e.mul(twoToN).blend(0f, x.lt(EXP_LO));
+    }
+
+    /** e^x, the scalar twin of {@link #exp(FloatVector)}: the same operations, so the same bits. */
+    public static float exp(float x) {
+        if (x < EXP_LO) {
+            return 0f;
+        }
+        float clamped = Math.max(Math.min(x, EXP_HI), EXP_LO);
+        float shifted = Math.fma(clamped, LOG2E, ROUND);
+        float n = shifted - ROUND;
+        float r = Math.fma(n, -LN2_HI, clamped);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float e = p * (r * r) + r + 1f;
+        float twoToN = Float.intBitsToFloat((Float.floatToRawIntBits(shifted) - (Float.floatToRawIntBits(ROUND) - 127))
+                << 23);
+        return e * twoToN;
+    }
 
     /** Σ a[i]·b[i]. */
     public static float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
@@ -27,7 +106,7 @@ public final class VectorOps {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOffset + i).fma(FloatVector.fromArray(S, b, bOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += a[aOffset + i] * b[bOffset + i];
         }
@@ -65,7 +144,7 @@ public final class VectorOps {
         for (; i <= n - L; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, offset + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += x[offset + i];
         }
@@ -96,13 +175,13 @@ public final class VectorOps {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, offset + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, offset + i).sub(shift));
             e.intoArray(x, offset + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[offset + i] - shift);
+            float e = exp(x[offset + i] - shift);
             x[offset + i] = e;
             sum += e;
         }
@@ -133,11 +212,11 @@ public final class VectorOps {
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector g = FloatVector.fromArray(S, gate, gateOffset + i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(S, up, upOffset + i)).intoArray(out, outOffset + i);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(S, up, upOffset + i)).intoArray(out, outOffset + i);
         }
         for (; i < n; i++) {
             float g = gate[gateOffset + i];
-            out[outOffset + i] = g / (1f + (float) Math.exp(-g)) * up[upOffset + i];
+            out[outOffset + i] = g / (exp(-g) + 1f) * up[upOffset + i];
         }
     }
 }

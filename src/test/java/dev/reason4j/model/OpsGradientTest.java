@@ -196,7 +196,8 @@ class OpsGradientTest {
         float[] kf = toFloat(keys);
         float[] vf = toFloat(values);
         float[] out = new float[d];
-        float lse = Ops.attendRow(qf, 0, kf, vf, 0, stride, col, length, d, scale, new float[length], out, 0);
+        float lse = Ops.attendRow(qf, 0, kf, vf, new int[]{0}, KvBlocks.ONE_BLOCK, stride, col, length, d, scale,
+                new float[length], out, 0);
         double[] expected = attentionReference(q, keys, values, length, stride, col);
         for (int i = 0; i < d; i++) {
             assertEquals(expected[i], out[i], 1e-6);

@@ -14,6 +14,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,61 +31,177 @@ class GeneratorTest {
         return out;
     }
 
+    static void assertSameBits(float[] expected, float[] actual, String message) {
+        assertEquals(expected.length, actual.length, message + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(message + " [" + i + "]: expected " + expected[i] + " but was " + actual[i]);
+            }
+        }
+    }
+
+    /** Log-probs and entropies of the sampled tokens, as the training forward computes them. */
+    static void assertEqualsTrainingForward(Transformer model, List<int[]> prompts, List<Completion> completions,
+                                            float temperature, ForwardOptions options, String what) {
+        List<int[]> sequences = new ArrayList<>();
+        for (Completion c : completions) {
+            sequences.add(concat(prompts.get(c.promptIndex()), c.tokens()));
+        }
+        ForwardResult forward = model.forward(sequences, options.withTemperature(temperature).withEntropy(true));
+        for (int i = 0; i < completions.size(); i++) {
+            Completion c = completions.get(i);
+            int from = prompts.get(c.promptIndex()).length - 1;
+            int to = from + c.tokens().length;
+            String message = what + ": completion " + i + " at T=" + temperature;
+            assertSameBits(java.util.Arrays.copyOfRange(forward.logProbs[i], from, to), c.logProbs(), message);
+            assertSameBits(java.util.Arrays.copyOfRange(forward.entropy[i], from, to), c.entropies(),
+                    message + " entropy");
+        }
+    }
+
     @Test
-    void sampledLogProbsEqualTrainingForwardLogProbs() {
+    void sampledLogProbsEqualTrainingForwardLogProbsBitForBit() {
         Transformer model = Transformer.create(CONFIG, 42);
-        for (float temperature : new float[]{1f, 0.6f}) {
+        for (float temperature : new float[]{1f, 0.6f, 1.7f}) {
             SamplingParams params = SamplingParams.defaults().withN(3).withMaxNewTokens(12).withSeed(7)
                     .withTemperature(temperature).withTopK(20);
             List<Completion> completions = new Generator(model).generate(PROMPTS, params);
             assertEquals(9, completions.size());
-            List<int[]> sequences = new ArrayList<>();
-            for (Completion c : completions) {
-                sequences.add(concat(PROMPTS.get(c.promptIndex()), c.tokens()));
-            }
-            ForwardResult forward = model.forward(sequences, ForwardOptions.inference().withTemperature(temperature));
+            // Packed in one batch, and with activations kept for backward, recomputed, or not kept at all.
+            assertEqualsTrainingForward(model, PROMPTS, completions, temperature, ForwardOptions.training(), "training");
+            assertEqualsTrainingForward(model, PROMPTS, completions, temperature,
+                    ForwardOptions.training().withRecompute(true), "recompute");
+            assertEqualsTrainingForward(model, PROMPTS, completions, temperature, ForwardOptions.inference(),
+                    "inference");
+            // One sequence per forward (micro-batches of one).
             for (int i = 0; i < completions.size(); i++) {
                 Completion c = completions.get(i);
-                int promptLength = PROMPTS.get(c.promptIndex()).length;
-                for (int t = 0; t < c.tokens().length; t++) {
-                    // 1e-5 at temperature 1; rounding differences in the logits are scaled by 1/T.
-                    assertEquals(forward.logProbs[i][promptLength - 1 + t], c.logProbs()[t], 1e-5 / temperature,
-                            "completion " + i + " token " + t + " at T=" + temperature);
-                }
+                assertEqualsTrainingForward(model, List.of(PROMPTS.get(c.promptIndex())),
+                        List.of(new Completion(0, 0, c.tokens(), c.logProbs(), c.entropies(), c.finishReason(), false)),
+                        temperature, ForwardOptions.inference(), "alone " + i);
             }
         }
     }
 
     @Test
-    void sameSeedSameTokensWhateverTheBatch() {
+    void bf16WeightsAgreeBitForBitToo() {
+        Transformer model = Transformer.create(CONFIG, 47);
+        model.convertToBf16();
+        SamplingParams params = SamplingParams.defaults().withN(2).withMaxNewTokens(10).withSeed(3);
+        List<Completion> completions = new Generator(model).generate(PROMPTS, params);
+        assertEqualsTrainingForward(model, PROMPTS, completions, 1f, ForwardOptions.inference(), "bf16");
+    }
+
+    /** A prompt's samples have the same tokens and bits in any batch: sizes 1-64, other prompts, other lengths. */
+    @Test
+    void sameSeedSameBitsWhateverTheBatch() {
         Transformer model = Transformer.create(CONFIG, 43);
         SamplingParams params = SamplingParams.defaults().withN(2).withMaxNewTokens(10).withSeed(99).withTopP(0.9f);
-        List<Completion> all = new Generator(model).generate(PROMPTS, params);
-        List<Completion> again = new Generator(model).generate(PROMPTS, params);
-        // Prompt 0's samples do not depend on what else is in the batch (other prompts, other lengths).
-        List<Completion> otherBatch = new Generator(model).generate(List.of(PROMPTS.get(0), new int[]{4, 4}), params);
-        for (int i = 0; i < all.size(); i++) {
-            assertArrayEquals(all.get(i).tokens(), again.get(i).tokens());
+        List<Completion> alone = new Generator(model).generate(List.of(PROMPTS.get(0)), params);
+        java.util.Random random = new java.util.Random(5);
+        for (int batch : new int[]{1, 2, 3, 5, 8, 16, 31, 64}) {
+            List<int[]> prompts = new ArrayList<>();
+            prompts.add(PROMPTS.get(0));
+            for (int p = 1; p < batch; p++) {
+                int[] prompt = new int[1 + random.nextInt(20)];
+                for (int t = 0; t < prompt.length; t++) {
+                    prompt[t] = random.nextInt(CONFIG.vocabSize());
+                }
+                prompts.add(prompt);
+            }
+            List<Completion> all = new Generator(model).generate(prompts, params);
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(alone.get(i).tokens(), all.get(i).tokens(), "batch " + batch);
+                assertSameBits(alone.get(i).logProbs(), all.get(i).logProbs(), "batch " + batch);
+                assertSameBits(alone.get(i).entropies(), all.get(i).entropies(), "batch " + batch);
+            }
         }
-        for (int i = 0; i < 2; i++) {
-            assertArrayEquals(all.get(i).tokens(), otherBatch.get(i).tokens());
-            // Equal up to float rounding: the matrix products' blocking depends on how many rows are in the batch.
-            assertArrayEquals(all.get(i).logProbs(), otherBatch.get(i).logProbs(), 1e-5f);
-        }
-        // A KV-cache budget that forces one prompt per wave gives the same samples.
-        List<Completion> inWaves = new Generator(model, 1).generate(PROMPTS, params);
-        for (int i = 0; i < all.size(); i++) {
-            assertArrayEquals(all.get(i).tokens(), inWaves.get(i).tokens());
-            assertEquals(all.get(i).promptIndex(), inWaves.get(i).promptIndex());
-        }
-        List<Completion> otherSeed = new Generator(model).generate(PROMPTS, params.withSeed(100));
+        List<Completion> otherSeed = new Generator(model).generate(List.of(PROMPTS.get(0)), params.withSeed(100));
         boolean differs = false;
-        for (int i = 0; i < all.size(); i++) {
-            differs |= !java.util.Arrays.equals(all.get(i).tokens(), otherSeed.get(i).tokens());
+        for (int i = 0; i < alone.size(); i++) {
+            differs |= !java.util.Arrays.equals(alone.get(i).tokens(), otherSeed.get(i).tokens());
         }
         assertTrue(differs, "another seed should give other samples");
         // The n samples of one prompt differ from each other (their RNGs differ).
-        assertNotEquals(java.util.Arrays.toString(all.get(0).tokens()), java.util.Arrays.toString(all.get(1).tokens()));
+        assertNotEquals(java.util.Arrays.toString(alone.get(0).tokens()), java.util.Arrays.toString(alone.get(1).tokens()));
+    }
+
+    /** A KV budget too small for all requests at once: requests wait, or are preempted and recomputed. */
+    @Test
+    void aSmallKvBudgetChangesNothing() {
+        Transformer model = Transformer.create(CONFIG, 48);
+        SamplingParams params = SamplingParams.defaults().withN(3).withMaxNewTokens(40).withSeed(11);
+        List<int[]> prompts = new ArrayList<>(PROMPTS);
+        prompts.add(new int[20]);
+        prompts.add(new int[]{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8});
+        List<Completion> roomy = new Generator(model).generate(prompts, params);
+        long perBlock = dev.reason4j.model.InferenceSession.bytesPerBlock(CONFIG);
+        Generator tight = new Generator(model, perBlock * 14);   // a request needs up to 3 x 4 blocks to finish
+        List<Completion> squeezed = tight.generate(prompts, params);
+        assertTrue(tight.stats().preemptions() > 0, "the budget should force preemption: " + tight.stats());
+        for (int i = 0; i < roomy.size(); i++) {
+            assertArrayEquals(roomy.get(i).tokens(), squeezed.get(i).tokens(), "completion " + i);
+            assertSameBits(roomy.get(i).logProbs(), squeezed.get(i).logProbs(), "completion " + i);
+        }
+        Generator tooSmall = new Generator(model, perBlock * 2);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> tooSmall.generate(prompts, params));
+        assertTrue(e.getMessage().contains("maxCacheBytes"), e.getMessage());
+    }
+
+    /** Requests from many threads at once, each with its own parameters, get what they get alone. */
+    @Test
+    void concurrentRequestsCompleteIndependently() throws Exception {
+        Transformer model = Transformer.create(CONFIG, 49);
+        Generator shared = new Generator(model);
+        List<Generator.Request> requests = new ArrayList<>();
+        java.util.Random random = new java.util.Random(9);
+        for (int r = 0; r < 24; r++) {
+            int[] prompt = new int[1 + random.nextInt(30)];
+            for (int t = 0; t < prompt.length; t++) {
+                prompt[t] = random.nextInt(CONFIG.vocabSize());
+            }
+            SamplingParams params = SamplingParams.defaults().withN(1 + r % 3).withMaxNewTokens(5 + r)
+                    .withSeed(r).withTemperature(0.5f + r % 4 * 0.3f).withTopK(r % 2 == 0 ? 0 : 10)
+                    .withStopTokenIds(r % 5);
+            requests.add(new Generator.Request(prompt, params, r));
+        }
+        List<java.util.concurrent.Future<List<Completion>>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(6)) {
+            for (Generator.Request request : requests) {
+                results.add(pool.submit(() -> shared.submit(request).join()));
+            }
+        }
+        for (int r = 0; r < requests.size(); r++) {
+            List<Completion> alone = new Generator(model).submit(requests.get(r)).join();
+            List<Completion> together = results.get(r).get();
+            assertEquals(alone.size(), together.size());
+            for (int i = 0; i < alone.size(); i++) {
+                assertArrayEquals(alone.get(i).tokens(), together.get(i).tokens(), "request " + r);
+                assertSameBits(alone.get(i).logProbs(), together.get(i).logProbs(), "request " + r);
+                assertEquals(r, together.get(i).promptIndex());
+            }
+        }
+    }
+
+    @Test
+    void promptsPastTheContextAreCutWithAWarningOrRefused() {
+        ModelConfig small = new ModelConfig(Architecture.QWEN3, 67, 32, 48, 2, 4, 2, 8, 1e-6f, 1e6, null,
+                16, true, 0.5f, 0, List.of(1));
+        Transformer model = Transformer.create(small, 50);
+        SamplingParams params = SamplingParams.defaults().withMaxNewTokens(30).withSeed(1);
+        List<Completion> cut = new Generator(model).generate(List.of(new int[]{1, 2, 3, 4, 5, 6}, new int[20]), params);
+        assertEquals(10, cut.get(0).tokens().length);
+        assertTrue(cut.get(0).contextLimited());
+        assertEquals(0, cut.get(1).tokens().length);   // a prompt longer than the context: nothing to generate
+        assertTrue(cut.get(1).contextLimited());
+        assertEquals(FinishReason.LENGTH, cut.get(1).finishReason());
+        assertFalse(new Generator(model).generate(List.of(new int[]{1}), params.withMaxNewTokens(15)).get(0)
+                .contextLimited());
+        Generator strict = new Generator(model, Generator.Options.defaults().withStrictContext(true));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> strict.generate(List.of(new int[]{1, 2, 3, 4, 5, 6}), params));
+        assertTrue(e.getMessage().contains("max_position_embeddings 16"), e.getMessage());
     }
 
     @Test

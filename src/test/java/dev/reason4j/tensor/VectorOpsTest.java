@@ -77,4 +77,52 @@ class VectorOpsTest {
             assertEquals(silu * up[i], swiglu[i], 1e-5 * (1 + Math.abs(swiglu[i])));
         }
     }
+
+    @Test
+    void expIsAccurateAndItsVectorAndScalarFormsAgreeBitForBit() {
+        int n = 100_003;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -110f + 200f * i / n;   // across the whole range, past both ends
+        }
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = 0f;
+        x[2] = -0f;
+        x[3] = Float.NaN;
+        float[] lanes = new float[n + 16];
+        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        for (int i = 0; i + species.length() <= n; i += species.length()) {
+            VectorOps.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, i)).intoArray(lanes, i);
+        }
+        for (int i = 0; i < species.loopBound(n); i++) {
+            float scalar = VectorOps.exp(x[i]);
+            assertEquals(Float.floatToIntBits(scalar), Float.floatToIntBits(lanes[i]), "x = " + x[i]);
+            double exact = Math.exp(x[i]);
+            if (Float.isNaN(x[i])) {
+                assertEquals(Float.NaN, scalar);
+            } else if (x[i] < -87.33654f) {
+                assertEquals(0f, scalar);                       // below the smallest normal float
+            } else if (x[i] <= 88f) {
+                assertEquals(exact, scalar, 2 * Math.ulp((float) exact), "x = " + x[i]);
+            } else {
+                assertEquals((float) Math.exp(88.0), scalar, Math.ulp((float) Math.exp(88.0)) * 2);  // clamped
+            }
+        }
+        assertEquals(1f, VectorOps.exp(0f));
+    }
+
+    @Test
+    void sumLanesIsAFixedTree() {
+        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] lanes = random(species.length());
+        lanes[0] = 1e8f;   // a big lane makes the order visible in the low bits
+        float[] tree = lanes.clone();
+        for (int width = lanes.length / 2; width >= 1; width /= 2) {
+            for (int j = 0; j < width; j++) {
+                tree[j] += tree[j + width];
+            }
+        }
+        float sum = VectorOps.sumLanes(jdk.incubator.vector.FloatVector.fromArray(species, lanes, 0));
+        assertEquals(Float.floatToIntBits(tree[0]), Float.floatToIntBits(sum));
+    }
 }

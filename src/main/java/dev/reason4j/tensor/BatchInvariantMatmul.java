@@ -1,0 +1,176 @@
+package dev.reason4j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code out[m, n] = x[m, k] · Wᵀ} for a weight W [n, k] ({@link PackedMatrix}), with every output element computed
+ * by one fixed sequence of operations whatever the shape around it:
+ *
+ * <pre>
+ *   out = +0;  for each block of KC values of p, in order:  acc = +0;  acc = fma(x[p], w[p], acc) for p in order;
+ *                                                           out = out + acc
+ * </pre>
+ *
+ * So a row's result does not depend on how many rows are in the batch, which rows sit beside it, where it starts,
+ * how the work is split over threads, or whether the code runs interpreted or compiled: the property that makes
+ * sampled log-probs equal the training forward's bit for bit ("batch invariance", as in He et al., "Defeating
+ * Nondeterminism in LLM Inference", Thinking Machines 2025). A BLAS does not promise it: OpenBLAS picks other
+ * kernels for other shapes (gemv for one row, small-matrix kernels, its own k split), so the forward never calls one.
+ *
+ * <p>GotoBLAS's register blocking (Goto & van de Geijn 2008): a micro-kernel keeps a tile of 4 rows × 3 vectors of
+ * outputs in 12 accumulators and, per p, issues 3 panel loads, 4 broadcasts of x and 12 FMAs. x is read in place
+ * (broadcasts need no packing); W comes packed ({@link PackedMatrix}).
+ */
+public final class BatchInvariantMatmul {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final int NR = PackedMatrix.PANEL;
+    private static final int MR = 4;
+    /** Values of p per accumulation block: the panel rows a block reads (KC · NR floats) stay in L1. */
+    static final int KC = 256;
+    /** Rows of x per task. */
+    private static final int BLOCK_ROWS = 128;
+    /** Products below this many flops run on the calling thread: a fork/join costs ~10-50 µs. */
+    private static final long PARALLEL_MIN_FLOPS = 1L << 18;
+
+    private static final ThreadLocal<float[]> PANEL_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
+    private BatchInvariantMatmul() {}
+
+    /** out[outOff + i·n + j] = Σ_p x[xOff + i·k + p] · W[j][p], for i < m and j < n (W is [n, k]). */
+    public static void multiply(float[] x, int xOff, int m, PackedMatrix w, float[] out, int outOff) {
+        int n = w.n;
+        int k = w.k;
+        if (xOff < 0 || xOff + (long) m * k > x.length) {
+            throw new IllegalArgumentException("matmul: x needs " + (long) m * k + " values from offset " + xOff
+                    + " but has length " + x.length);
+        }
+        if (outOff < 0 || outOff + (long) m * n > out.length) {
+            throw new IllegalArgumentException("matmul: out needs " + (long) m * n + " values from offset " + outOff
+                    + " but has length " + out.length);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int panels = PackedMatrix.panels(n);
+        int rowBlocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        if (2L * m * n * k < PARALLEL_MIN_FLOPS) {
+            for (int task = 0; task < rowBlocks * panels; task++) {
+                panelTask(x, xOff, m, w, out, outOff, task / panels, task % panels);
+            }
+            return;
+        }
+        Parallel.forRange(0, rowBlocks * panels, task -> panelTask(x, xOff, m, w, out, outOff, task / panels,
+                task % panels));
+    }
+
+    /** Rows of one row block × the outputs of one panel. */
+    private static void panelTask(float[] x, int xOff, int m, PackedMatrix w, float[] out, int outOff, int rowBlock,
+                                  int panel) {
+        int n = w.n;
+        int k = w.k;
+        float[] scratch = PANEL_SCRATCH.get();
+        if (scratch.length < NR * k) {
+            scratch = new float[NR * k];
+            PANEL_SCRATCH.set(scratch);
+        }
+        int panelOff = w.panel(panel, scratch);
+        float[] weights = w.panelArray(scratch);
+        int col0 = panel * NR;
+        int cols = Math.min(NR, n - col0);
+        int row0 = rowBlock * BLOCK_ROWS;
+        int rowEnd = Math.min(m, row0 + BLOCK_ROWS);
+        for (int i = row0; i < rowEnd; i += MR) {
+            int rows = Math.min(MR, rowEnd - i);
+            int outTile = outOff + i * n + col0;
+            if (cols == NR) {
+                for (int r = 0; r < rows; r++) {
+                    java.util.Arrays.fill(out, outTile + r * n, outTile + r * n + NR, 0f);
+                }
+                for (int kb = 0; kb < k; kb += KC) {
+                    int kc = Math.min(KC, k - kb);
+                    if (rows == MR) {
+                        tile4(x, xOff + i * k + kb, k, kc, weights, panelOff + kb * NR, out, outTile, n);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            tile1(x, xOff + (i + r) * k + kb, kc, weights, panelOff + kb * NR, out, outTile + r * n);
+                        }
+                    }
+                }
+            } else {
+                // The last panel, narrower than NR: the tile goes to a scratch tile, then its valid columns out.
+                float[] edge = EDGE.get();
+                java.util.Arrays.fill(edge, 0f);
+                for (int kb = 0; kb < k; kb += KC) {
+                    int kc = Math.min(KC, k - kb);
+                    if (rows == MR) {
+                        tile4(x, xOff + i * k + kb, k, kc, weights, panelOff + kb * NR, edge, 0, NR);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            tile1(x, xOff + (i + r) * k + kb, kc, weights, panelOff + kb * NR, edge, r * NR);
+                        }
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(edge, r * NR, out, outTile + r * n, cols);
+                }
+            }
+        }
+    }
+
+    /** out[4 rows × NR] (row stride ldOut) += x[4 rows, kc] (row stride ldx) · panel[kc, NR]. */
+    private static void tile4(float[] x, int xOff, int ldx, int kc, float[] w, int wOff, float[] out, int outOff,
+                              int ldOut) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c22 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F), c32 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int wi = wOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, w, wi);
+            FloatVector b1 = FloatVector.fromArray(F, w, wi + L);
+            FloatVector b2 = FloatVector.fromArray(F, w, wi + 2 * L);
+            FloatVector a = FloatVector.broadcast(F, x[xOff + p]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(F, x[xOff + ldx + p]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(F, x[xOff + 2 * ldx + p]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            a = FloatVector.broadcast(F, x[xOff + 3 * ldx + p]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+        }
+        addRow(c00, c01, c02, out, outOff);
+        addRow(c10, c11, c12, out, outOff + ldOut);
+        addRow(c20, c21, c22, out, outOff + 2 * ldOut);
+        addRow(c30, c31, c32, out, outOff + 3 * ldOut);
+    }
+
+    /** out[NR] += x[kc] · panel[kc, NR]: one row, the same arithmetic per element as {@link #tile4}. */
+    private static void tile1(float[] x, int xOff, int kc, float[] w, int wOff, float[] out, int outOff) {
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int wi = wOff + p * NR;
+            FloatVector a = FloatVector.broadcast(F, x[xOff + p]);
+            c0 = a.fma(FloatVector.fromArray(F, w, wi), c0);
+            c1 = a.fma(FloatVector.fromArray(F, w, wi + L), c1);
+            c2 = a.fma(FloatVector.fromArray(F, w, wi + 2 * L), c2);
+        }
+        addRow(c0, c1, c2, out, outOff);
+    }
+
+    private static void addRow(FloatVector v0, FloatVector v1, FloatVector v2, float[] out, int off) {
+        FloatVector.fromArray(F, out, off).add(v0).intoArray(out, off);
+        FloatVector.fromArray(F, out, off + L).add(v1).intoArray(out, off + L);
+        FloatVector.fromArray(F, out, off + 2 * L).add(v2).intoArray(out, off + 2 * L);
+    }
+}

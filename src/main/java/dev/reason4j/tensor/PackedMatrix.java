@@ -1,0 +1,138 @@
+package dev.reason4j.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A weight matrix W [n, k] (nn.Linear's [out, in] layout) as {@link BatchInvariantMatmul} reads it: panels of
+ * {@link #PANEL} consecutive rows of W, each stored k-major ({@code panel[p·PANEL + j] = W[panel·PANEL + j][p]},
+ * zero-padded past row n), so a micro-kernel loads PANEL outputs' weights for one p with whole-vector loads.
+ *
+ * <p>Three sources give the same panels, hence the same products: a packed float32 copy (made once, read in place:
+ * decoding reads each weight once per step), a packed bfloat16 copy (half the bytes; widened exactly to float32
+ * panel by panel), or a view of the plain [n, k] array packed panel by panel on use (training's forward, whose many
+ * rows amortise the packing, and whose weights change every step so a copy would go stale).
+ */
+public final class PackedMatrix {
+    /** Rows of W per panel: three vectors of outputs, the micro-kernel's width. */
+    public static final int PANEL = 3 * FloatVector.SPECIES_PREFERRED.length();
+
+    final int n;
+    final int k;
+    private final float[] packed;      // packed float32 panels, or null
+    private final short[] packedBf16;  // packed bf16 panels, or null
+    private final float[] plain;       // the [n, k] array itself (view), or null
+    private final short[] plainBf16;   // the [n, k] bf16 array itself (view), or null
+
+    private PackedMatrix(int n, int k, float[] packed, short[] packedBf16, float[] plain, short[] plainBf16) {
+        if (n < 0 || k < 0) {
+            throw new IllegalArgumentException("matrix shape [" + n + ", " + k + "] is negative");
+        }
+        this.n = n;
+        this.k = k;
+        this.packed = packed;
+        this.packedBf16 = packedBf16;
+        this.plain = plain;
+        this.plainBf16 = plainBf16;
+    }
+
+    /** A view of W [n, k] (no copy; packed panel by panel when multiplied). */
+    public static PackedMatrix view(float[] w, int n, int k) {
+        requireSize(w.length, n, k);
+        return new PackedMatrix(n, k, null, null, w, null);
+    }
+
+    /** A view of W [n, k] held as bfloat16 bits. */
+    public static PackedMatrix view(short[] w, int n, int k) {
+        requireSize(w.length, n, k);
+        return new PackedMatrix(n, k, null, null, null, w);
+    }
+
+    /** A packed float32 copy of W [n, k]: for repeated products with few rows (decoding). */
+    public static PackedMatrix pack(float[] w, int n, int k) {
+        requireSize(w.length, n, k);
+        float[] packed = new float[panels(n) * PANEL * k];
+        Parallel.forRange(0, panels(n), panel -> packPanel(w, null, n, k, panel, packed, null, panel * PANEL * k));
+        return new PackedMatrix(n, k, packed, null, null, null);
+    }
+
+    /** A packed bfloat16 copy of W [n, k] (bits as held, no rounding). */
+    public static PackedMatrix pack(short[] w, int n, int k) {
+        requireSize(w.length, n, k);
+        short[] packed = new short[panels(n) * PANEL * k];
+        Parallel.forRange(0, panels(n), panel -> packPanel(null, w, n, k, panel, null, packed, panel * PANEL * k));
+        return new PackedMatrix(n, k, null, packed, null, null);
+    }
+
+    private static void requireSize(int length, int n, int k) {
+        if ((long) n * k != length) {
+            throw new IllegalArgumentException("matrix [" + n + ", " + k + "] needs " + (long) n * k
+                    + " values, the array has " + length);
+        }
+    }
+
+    static int panels(int n) {
+        return (n + PANEL - 1) / PANEL;
+    }
+
+    /** Bytes held by this matrix's own arrays (a view holds none). */
+    public long bytes() {
+        return packed != null ? 4L * packed.length : packedBf16 != null ? 2L * packedBf16.length : 0;
+    }
+
+    /**
+     * The float32 panel {@code panel}: either the packed array itself (returns its offset) or {@code scratch}
+     * (filled, returns 0). Read the returned array with {@link #panelArray}.
+     */
+    int panel(int panel, float[] scratch) {
+        if (packed != null) {
+            return panel * PANEL * k;
+        }
+        if (packedBf16 != null) {
+            widen(packedBf16, panel * PANEL * k, scratch, PANEL * k);
+            return 0;
+        }
+        packPanel(plain, plainBf16, n, k, panel, scratch, null, 0);
+        return 0;
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    /** out[0..size) = bits[from..] as float32 (exact: bf16 is the upper half of a float32). size is a multiple of L. */
+    private static void widen(short[] bits, int from, float[] out, int size) {
+        for (int i = 0; i < size; i += F.length()) {
+            ((IntVector) ShortVector.fromArray(HALF, bits, from + i).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, i);
+        }
+    }
+
+    /** The array {@link #panel} wrote to or pointed into. */
+    float[] panelArray(float[] scratch) {
+        return packed != null ? packed : scratch;
+    }
+
+    /** Packs panel {@code panel} of W (float32 {@code w} or bf16 {@code wBf16}) into {@code out} or {@code outBf16}. */
+    private static void packPanel(float[] w, short[] wBf16, int n, int k, int panel, float[] out, short[] outBf16,
+                                  int outOff) {
+        int row0 = panel * PANEL;
+        for (int j = 0; j < PANEL; j++) {
+            int row = row0 + j;
+            for (int p = 0; p < k; p++) {
+                int index = outOff + p * PANEL + j;
+                if (out != null) {
+                    out[index] = row >= n ? 0f : w != null ? w[row * k + p]
+                            : Float.intBitsToFloat(wBf16[row * k + p] << 16);
+                } else {
+                    outBf16[index] = row >= n ? 0 : wBf16[row * k + p];
+                }
+            }
+        }
+    }
+}
