@@ -14,6 +14,7 @@ public final class Main {
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),
+            new ScoreCommand(),
             new TokenizeCommand(),
             new RenderChatCommand(),
             new VerifyMathCommand(),
