@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every result is a fixed sequence of IEEE operations, the same in the interpreter and in C2-compiled code, and the
  * same whatever else is in the batch. Two Vector API operations do not promise that and are never used here:
- * {@code reduceLanes(ADD)} (its lane order is unspecified: C2 adds pairwise, the Java fallback in lane order) and
+ * {@code reduceLanes(ADD)} (its lane order is unspecified, and the C2 intrinsic and the Java fallback differ) and
  * {@code lanewise(EXP)} (C2 calls an SVML routine, the fallback {@code Math.exp}; they differ in the last bit). They
  * are replaced by {@link #sumLanes} (a fixed tree) and {@link #exp(FloatVector)} (our own polynomial, with a scalar
  * twin {@link #exp(float)} that gives the same bits).
