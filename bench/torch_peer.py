@@ -3,12 +3,20 @@
 writes it (RMSNorm, q/k-norm, RoPE, grouped-query attention, SwiGLU MLP; KV cache as past_key_values tuples grown
 with torch.cat, one token per step, as `generate` does), measured on the same configs and metrics as Reason4j.
 
+The mixed (RL rollout) workload replays the prompt and response lengths that Reason4j generated
+(--mixed-json): each prompt is prefilled alone into a preallocated KV cache, then the unfinished sequences decode
+together, one sampled token per step; a sequence leaves the batch when it reaches its response length, and the
+cache is compacted then (not at every step).
+
 Run with Debian's python3-torch: /usr/bin/python3 bench/torch_peer.py --config-json '{...}' [--metrics ...]
-Prints one JSON object per line: {"config": ..., "metric": ..., "value": ..., "unit": ...}.
+Prints one JSON object per line: first {"info": {torch version, threads, BLAS, OMP_WAIT_POLICY}}, then
+{"config": ..., "metric": ..., "value": ..., "unit": ...}.
 """
 import argparse
 import json
 import math
+import os
+import re
 import sys
 import time
 
@@ -69,6 +77,31 @@ class Attention(nn.Module):
         return self.o_proj(out), present
 
 
+    def forward_cached(self, x, cos, sin, cache_k, cache_v, positions):
+        """One new token per row: x [A, 1, hidden] at positions [A]; writes its k, v into the static cache
+        [A, kv_heads, capacity, head_dim] and attends to the row's cached keys (masked past its position)."""
+        a = x.shape[0]
+        q = self.q_norm(self.q_proj(x).view(a, 1, self.heads, self.head_dim)).transpose(1, 2)
+        k = self.k_norm(self.k_proj(x).view(a, 1, self.kv_heads, self.head_dim)).transpose(1, 2)
+        v = self.v_proj(x).view(a, 1, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        rows = torch.arange(a)
+        cache_k[rows, :, positions] = k[:, :, 0]
+        cache_v[rows, :, positions] = v[:, :, 0]
+        length = int(positions.max()) + 1
+        groups = self.heads // self.kv_heads
+        # Grouped-query attention by broadcasting: q [A, kv, groups, 1, d] against keys [A, kv, 1, T, d].
+        keys = cache_k[:, :, :length].unsqueeze(2)
+        values = cache_v[:, :, :length].unsqueeze(2)
+        scores = torch.matmul(q.view(a, self.kv_heads, groups, 1, self.head_dim), keys.transpose(3, 4))
+        scores = scores / math.sqrt(self.head_dim)
+        future = torch.arange(length)[None, :] > positions[:, None]
+        scores = scores.masked_fill(future[:, None, None, None, :], float("-inf"))
+        out = torch.matmul(F.softmax(scores, dim=-1), values).reshape(a, 1, -1)
+        return self.o_proj(out)
+
+
 class Layer(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -84,6 +117,12 @@ class Layer(nn.Module):
         x = x + attended
         h = self.post_attention_layernorm(x)
         return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h)), present
+
+
+    def forward_cached(self, x, cos, sin, cache_k, cache_v, positions):
+        x = x + self.self_attn.forward_cached(self.input_layernorm(x), cos, sin, cache_k, cache_v, positions)
+        h = self.post_attention_layernorm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h))
 
 
 class Qwen3(nn.Module):
@@ -118,6 +157,48 @@ class Qwen3(nn.Module):
             presents.append(present)
         return self.lm_head(self.norm(x)), tuple(presents)
 
+    def decode_cached(self, tokens, positions, caches):
+        """One token per row (tokens, positions [A]) against static caches [(k, v)] per layer: logits [A, vocab]."""
+        freqs = torch.outer(positions.float(), self.inv_freq)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos()[:, None, None], emb.sin()[:, None, None]
+        x = self.embed_tokens(tokens)[:, None]
+        for layer, (cache_k, cache_v) in zip(self.layers, caches):
+            x = layer.forward_cached(x, cos, sin, cache_k, cache_v, positions)
+        return self.lm_head(self.norm(x))[:, 0]
+
+
+def sample(logits):
+    """Temperature-1 sampling, as Reason4j's mixed workload does."""
+    return torch.multinomial(F.softmax(logits, dim=-1), 1)[:, 0]
+
+
+def rollout(model, prompts, response_lengths):
+    """The mixed workload: prompts of different lengths, response i stops after response_lengths[i] tokens."""
+    c = model.c
+    capacity = max(len(p) + n for p, n in zip(prompts, response_lengths))
+    shape = (len(prompts), c["num_key_value_heads"], capacity, c["head_dim"])
+    caches = [(torch.zeros(shape), torch.zeros(shape)) for _ in range(c["num_hidden_layers"])]
+    tokens = torch.empty(len(prompts), dtype=torch.long)
+    for b, prompt in enumerate(prompts):
+        logits, presents = model(prompt[None])
+        for (cache_k, cache_v), (k, v) in zip(caches, presents):
+            cache_k[b, :, :len(prompt)] = k[0]
+            cache_v[b, :, :len(prompt)] = v[0]
+        tokens[b] = sample(logits[:, -1])[0]
+    positions = torch.tensor([len(p) for p in prompts])
+    remaining = torch.tensor(response_lengths) - 1  # the first token came from the prefill
+    while True:
+        keep = remaining > 0
+        if not bool(keep.any()):
+            return
+        if not bool(keep.all()):
+            caches = [(k[keep], v[keep]) for k, v in caches]
+            tokens, positions, remaining = tokens[keep], positions[keep], remaining[keep]
+        tokens = sample(model.decode_cached(tokens, positions, caches))
+        positions = positions + 1
+        remaining = remaining - 1
+
 
 WARM_UP_SECONDS = 1.0
 ROUND_SECONDS = 0.05
@@ -145,6 +226,19 @@ def timed(fn, min_seconds, min_runs=2):
     return best
 
 
+def blas_in_use():
+    """torch's BLAS_INFO and the BLAS libraries mapped after a matmul (Debian's torch calls libblas.so.3, which
+    update-alternatives points at OpenBLAS, or at the reference BLAS)."""
+    torch.matmul(torch.ones(64, 64), torch.ones(64, 64))
+    built = re.search(r"BLAS_INFO=([^,]*)", torch.__config__.show())
+    try:
+        with open("/proc/self/maps") as maps:
+            libraries = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1].rsplit("/", 1)[-1]})
+    except OSError:
+        libraries = []
+    return "%s (%s)" % (built.group(1) if built else "?", ", ".join(os.path.realpath(p) for p in libraries) or "?")
+
+
 def emit(config, metric, value, unit):
     print(json.dumps({"config": config, "metric": metric, "value": value, "unit": unit}), flush=True)
 
@@ -155,9 +249,13 @@ def main():
     parser.add_argument("--metrics", default="train,prefill,decode,matmul")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum measuring time per metric")
+    parser.add_argument("--mixed-json", help='{"prompt_lengths": [...], "response_lengths": [...]}')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    print(json.dumps({"info": {"version": torch.__version__, "threads": torch.get_num_threads(),
+                               "interop_threads": torch.get_num_interop_threads(), "blas": blas_in_use(),
+                               "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(unset)")}}), flush=True)
     bench = json.loads(args.config_json)
     name, c = bench["name"], bench["model"]
     metrics = args.metrics.split(",")
@@ -201,6 +299,13 @@ def main():
                 prefill_only = timed(lambda: model(ids), 0.5)
                 emit(name, "decode_tokens_per_s_batch%d" % batch, batch * steps / (with_prefill - prefill_only),
                      "tokens/s")
+
+        if "mixed" in metrics:
+            workload = json.loads(args.mixed_json)
+            prompts = [torch.randint(0, vocab, (n,)) for n in workload["prompt_lengths"]]
+            lengths = workload["response_lengths"]
+            seconds = timed(lambda: rollout(model, prompts, lengths), args.seconds, 1)
+            emit(name, "mixed_tokens_per_s", sum(lengths) / seconds, "tokens/s")
 
         if "matmul" in metrics:
             for shape in bench["matmul_shapes"]:

@@ -12,11 +12,34 @@ import java.util.Map;
  *
  * @param model          HF config.json fields of a Qwen3ForCausalLM
  * @param decodeBatches  batch sizes at which decoding is measured
+ * @param mixed          the RL-like workload of prompts and responses of different lengths
  * @param matmulShapes   the model's own matrix products, x[m×k] · W[n×k]ᵀ as in nn.Linear
  */
 public record BenchConfig(String name, Map<String, Object> model, int trainBatch, int trainSeq, int prefillBatch,
                           int prefillSeq, int decodePrompt, int decodeSteps, List<Integer> decodeBatches,
-                          List<MatmulShape> matmulShapes) {
+                          Mixed mixed, List<MatmulShape> matmulShapes) {
+
+    /**
+     * A rollout as in RL: {@code requests} prompts of lengths drawn uniformly from [minPrompt, maxPrompt] (seeded),
+     * each sampled once at temperature 1 until it draws one of the stop ids or reaches maxResponse tokens. The stop
+     * ids are the first {@code vocab / meanResponse} token ids, so on the near-uniform output of a randomly
+     * initialised model a response stops after about meanResponse tokens (a geometric distribution, cut at
+     * maxResponse): a few long responses among many short ones.
+     */
+    public record Mixed(int requests, int minPrompt, int maxPrompt, int meanResponse, int maxResponse, long seed) {
+        public List<Integer> promptLengths() {
+            java.util.Random random = new java.util.Random(seed);
+            List<Integer> lengths = new java.util.ArrayList<>();
+            for (int r = 0; r < requests; r++) {
+                lengths.add(minPrompt + random.nextInt(maxPrompt - minPrompt + 1));
+            }
+            return lengths;
+        }
+
+        public int[] stopIds(int vocab) {
+            return java.util.stream.IntStream.range(0, Math.max(1, vocab / meanResponse)).toArray();
+        }
+    }
 
     /** One matrix product of the model: C[m×n] = X[m×k] · W[n×k]ᵀ. */
     public record MatmulShape(String label, int m, int n, int k) {
@@ -64,7 +87,17 @@ public record BenchConfig(String name, Map<String, Object> model, int trainBatch
                 new MatmulShape("lm_head_m512", trainTokens, vocab, hidden),
                 new MatmulShape("gate_proj_m32", 32, intermediate, hidden),
                 new MatmulShape("gate_proj_m1", 1, intermediate, hidden));
-        return new BenchConfig(name, model, 4, 128, 4, 128, 16, 64, List.of(1, 32), shapes);
+        return new BenchConfig(name, model, 4, 128, 4, 128, 16, 64, List.of(1, 32, 128),
+                new Mixed(32, 16, 256, 64, 256, 0), shapes);
+    }
+
+    /** Weights of the matrix products: q, k, v, o, gate, up, down per layer, and the LM head. */
+    private double matmulWeights() {
+        double hidden = number("hidden_size");
+        double headDim = number("head_dim");
+        double perLayer = hidden * number("num_attention_heads") * headDim * 2
+                + hidden * number("num_key_value_heads") * headDim * 2 + 3 * hidden * number("intermediate_size");
+        return number("num_hidden_layers") * perLayer + hidden * number("vocab_size");
     }
 
     /**
@@ -73,16 +106,21 @@ public record BenchConfig(String name, Map<String, Object> model, int trainBatch
      * (query, key) pair with (length+1)/2 keys per query on average. Training is 3× this (forward + backward).
      */
     public double forwardFlopsPerToken(int length) {
-        double hidden = number("hidden_size");
-        double heads = number("num_attention_heads");
-        double kvHeads = number("num_key_value_heads");
-        double headDim = number("head_dim");
-        double layers = number("num_hidden_layers");
-        double perLayer = hidden * heads * headDim * 2 + hidden * kvHeads * headDim * 2
-                + 3 * hidden * number("intermediate_size");
-        double weights = layers * perLayer + hidden * number("vocab_size");
-        double attention = layers * 2 * 2 * heads * headDim * (length + 1) / 2.0;
-        return 2 * weights + attention;
+        double attention = number("num_hidden_layers") * 2 * 2 * number("num_attention_heads") * number("head_dim")
+                * (length + 1) / 2.0;
+        return 2 * matmulWeights() + attention;
+    }
+
+    /**
+     * Bytes a decode step must read from memory per generated token at batch {@code batch}: the F32 weights of the
+     * matrix products, read once per step and shared by the batch, plus the token's own keys and values, 2 · layers
+     * · kv_heads · head_dim floats per cached position, over prompt + (steps + 1) / 2 positions on average (the
+     * step-s token attends to prompt + s keys). Norm weights and the embedding row are negligible and left out.
+     */
+    public double decodeBytesPerToken(int batch) {
+        double kvPerPosition = 2 * number("num_hidden_layers") * number("num_key_value_heads") * number("head_dim") * 4;
+        double averageKeys = decodePrompt + (decodeSteps + 1) / 2.0;
+        return 4 * matmulWeights() / batch + kvPerPosition * averageKeys;
     }
 
     private double number(String field) {

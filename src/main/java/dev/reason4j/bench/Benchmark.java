@@ -1,80 +1,124 @@
 package dev.reason4j.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reason4j.tensor.Blas;
 import dev.reason4j.tensor.Parallel;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the metric groups on each config, then (when a peer script is given) the PyTorch peer on the same config,
- * and prints one JSON line per (config, metric): {@code config, metric, reason4j[, torch, ratio]}.
+ * Runs the metric groups on each config in several rounds. Each round first measures the machine's limits
+ * ({@link MachineLimits}), then Reason4j and (when a peer is given) the PyTorch peer, alternating which goes first,
+ * so that a slow phase of a shared machine does not always fall on the same side. The report ({@link BenchReport})
+ * gives each metric's median and range over the rounds and its share of the limit that bounds it.
  */
 public final class Benchmark {
-    public static final List<String> METRIC_GROUPS = List.of("train", "prefill", "decode", "matmul");
+    public static final List<String> METRIC_GROUPS = List.of("train", "prefill", "decode", "mixed", "matmul");
 
     private final List<String> metrics;
     private final double seconds;
-    private final String python;
-    private final Path peerScript;
-    private final int torchThreads;
+    private final int rounds;
+    private final TorchPeer peer;
     private final PrintStream out;
     private final PrintStream log;
 
-    /** @param peerScript the PyTorch peer, or null to measure Reason4j alone */
-    public Benchmark(List<String> metrics, double seconds, String python, Path peerScript, int torchThreads,
-                     PrintStream out, PrintStream log) {
-        this.torchThreads = torchThreads;
+    /** @param peer the PyTorch peer, or null to measure Reason4j alone */
+    Benchmark(List<String> metrics, double seconds, int rounds, TorchPeer peer, PrintStream out, PrintStream log) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
         this.metrics = metrics;
         this.seconds = seconds;
-        this.python = python;
-        this.peerScript = peerScript;
+        this.rounds = rounds;
+        this.peer = peer;
         this.out = out;
         this.log = log;
     }
 
-    public void run(List<BenchConfig> configs) throws Exception {
-        log.println("reason4j bench: blas=" + Blas.describe() + ", threads=" + Parallel.threads());
-        ObjectMapper json = new ObjectMapper();
-        for (BenchConfig config : configs) {
-            Map<String, Double> ours = withAchievedGflops(config, measure(config));
-            Map<String, Double> theirs = peerScript == null ? Map.of() : withAchievedGflops(config,
-                    TorchPeer.run(python, peerScript, config, metrics, torchThreads, seconds));
-            for (Map.Entry<String, Double> entry : ours.entrySet()) {
-                ObjectNode line = json.createObjectNode();
-                line.put("config", config.name());
-                line.put("metric", entry.getKey());
-                line.put("reason4j", round(entry.getValue()));
-                Double torch = theirs.get(entry.getKey());
-                if (torch != null) {
-                    line.put("torch", round(torch));
-                    line.put("ratio", round(entry.getValue() / torch));
-                }
-                out.println(json.writeValueAsString(line));
-            }
-        }
+    /** {@link Benchmark} with the PyTorch peer run by {@code python} on {@code script}, or alone when null. */
+    public static Benchmark of(List<String> metrics, double seconds, int rounds, String python,
+                               java.nio.file.Path script, int torchThreads, PrintStream out, PrintStream log) {
+        TorchPeer peer = script == null ? null : new TorchPeer(python, script, torchThreads);
+        return new Benchmark(metrics, seconds, rounds, peer, out, log);
     }
 
-    private Map<String, Double> measure(BenchConfig config) throws Exception {
-        Map<String, Double> results = new LinkedHashMap<>();
-        if (metrics.contains("train") || metrics.contains("prefill") || metrics.contains("decode")) {
-            ModelBench model = new ModelBench(config);
-            log.printf("reason4j bench: config %s, %.2fM parameters%n", config.name(), model.parameterCount() / 1e6);
-            if (metrics.contains("train")) {
-                results.put("train_tokens_per_s", model.trainTokensPerSecond(seconds));
+    public void run(List<BenchConfig> configs) throws Exception {
+        MachineInfo machine = MachineInfo.current();
+        String loadBefore = MachineInfo.loadAverage();
+        log.println("reason4j bench: " + machine.cpuModel() + ", flags " + String.join(" ", machine.cpuFlags())
+                + ", blas=" + machine.gemmBackend() + ", threads=" + Parallel.threads() + ", load " + loadBefore);
+        BenchReport.Rounds limits = new BenchReport.Rounds();
+        Map<String, Map<String, Spread>> ours = new LinkedHashMap<>();
+        Map<String, Map<String, Spread>> theirs = new LinkedHashMap<>();
+        Map<String, String> peerInfo = new LinkedHashMap<>();
+        for (BenchConfig config : configs) {
+            ModelBench model = needsModel() ? new ModelBench(config) : null;
+            if (model != null) {
+                log.printf("reason4j bench: config %s, %.2fM parameters%n", config.name(),
+                        model.parameterCount() / 1e6);
             }
-            if (metrics.contains("prefill")) {
-                results.put("prefill_tokens_per_s", model.prefillTokensPerSecond(seconds));
+            ModelBench.MixedWorkload mixed = metrics.contains("mixed") ? model.mixedWorkload() : null;
+            if (mixed != null) {
+                Spread lengths = Spread.of(java.util.Arrays.stream(mixed.responseLengths()).asDoubleStream()
+                        .boxed().toList());
+                log.printf("reason4j bench: mixed workload: %d requests, %d prompt tokens, %d response tokens "
+                        + "(%.0f–%.0f per response, median %.0f)%n", mixed.prompts().size(), mixed.promptTokens(),
+                        mixed.responseTokens(), lengths.min(), lengths.max(), lengths.median());
             }
-            if (metrics.contains("decode")) {
-                for (int batch : config.decodeBatches()) {
-                    results.put("decode_tokens_per_s_batch" + batch, model.decodeTokensPerSecond(batch, seconds));
+            BenchReport.Rounds ourRounds = new BenchReport.Rounds();
+            BenchReport.Rounds peerRounds = new BenchReport.Rounds();
+            for (int round = 0; round < rounds; round++) {
+                limits.add(MachineLimits.measure(seconds / 3));
+                boolean oursFirst = round % 2 == 0;
+                if (oursFirst) {
+                    ourRounds.add(withDerived(config, measure(config, model, mixed)));
                 }
+                if (peer != null) {
+                    TorchPeer.Result result = peer.run(config, metrics, mixed, seconds);
+                    peerRounds.add(withDerived(config, result.metrics()));
+                    peerInfo.putAll(result.info());
+                }
+                if (!oursFirst) {
+                    ourRounds.add(withDerived(config, measure(config, model, mixed)));
+                }
+                log.printf("reason4j bench: config %s, round %d of %d done, load %s%n", config.name(), round + 1,
+                        rounds, MachineInfo.loadAverage());
             }
+            ours.put(config.name(), ourRounds.spreads());
+            if (peer != null) {
+                theirs.put(config.name(), peerRounds.spreads());
+            }
+        }
+        BenchReport report = new BenchReport(machine, peerInfo, loadBefore, MachineInfo.loadAverage(), rounds,
+                limits.spreads(), ours, theirs);
+        for (String line : report.jsonLines()) {
+            out.println(line);
+        }
+        log.println();
+        log.print(report.markdown());
+    }
+
+    private boolean needsModel() {
+        return metrics.stream().anyMatch(List.of("train", "prefill", "decode", "mixed")::contains);
+    }
+
+    /** One round of Reason4j's metrics on one config. */
+    private Map<String, Double> measure(BenchConfig config, ModelBench model, ModelBench.MixedWorkload mixed)
+            throws Exception {
+        Map<String, Double> results = new LinkedHashMap<>();
+        if (metrics.contains("train")) {
+            results.put("train_tokens_per_s", model.trainTokensPerSecond(seconds));
+        }
+        if (metrics.contains("prefill")) {
+            results.put("prefill_tokens_per_s", model.prefillTokensPerSecond(seconds));
+        }
+        if (metrics.contains("decode")) {
+            for (int batch : config.decodeBatches()) {
+                results.put("decode_tokens_per_s_batch" + batch, model.decodeTokensPerSecond(batch, seconds));
+            }
+        }
+        if (metrics.contains("mixed")) {
+            results.put("mixed_tokens_per_s", model.mixedTokensPerSecond(mixed, seconds));
         }
         if (metrics.contains("matmul")) {
             for (BenchConfig.MatmulShape shape : config.matmulShapes()) {
@@ -84,21 +128,26 @@ public final class Benchmark {
         return results;
     }
 
-    /** Adds train_gflops and prefill_gflops: the tokens/s metrics times the model's FLOPs per token. */
-    private static Map<String, Double> withAchievedGflops(BenchConfig config, Map<String, Double> metrics) {
-        Map<String, Double> out = new LinkedHashMap<>(metrics);
-        Double train = metrics.get("train_tokens_per_s");
-        if (train != null) {
-            out.put("train_gflops", train * 3 * config.forwardFlopsPerToken(config.trainSeq()) / 1e9);
-        }
-        Double prefill = metrics.get("prefill_tokens_per_s");
-        if (prefill != null) {
-            out.put("prefill_gflops", prefill * config.forwardFlopsPerToken(config.prefillSeq()) / 1e9);
+    /**
+     * Adds, each right after the metric it comes from, what the tokens/s metrics imply, by the same formulas for
+     * both sides: train_gflops and prefill_gflops (tokens/s × FLOPs per token, training 3× the forward) and
+     * decode_gbytes_per_s_batchB (tokens/s × bytes each token must read, {@link BenchConfig#decodeBytesPerToken}).
+     */
+    static Map<String, Double> withDerived(BenchConfig config, Map<String, Double> metrics) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> metric : metrics.entrySet()) {
+            String name = metric.getKey();
+            double value = metric.getValue();
+            out.put(name, value);
+            if (name.equals("train_tokens_per_s")) {
+                out.put("train_gflops", value * 3 * config.forwardFlopsPerToken(config.trainSeq()) / 1e9);
+            } else if (name.equals("prefill_tokens_per_s")) {
+                out.put("prefill_gflops", value * config.forwardFlopsPerToken(config.prefillSeq()) / 1e9);
+            } else if (name.startsWith("decode_tokens_per_s_batch")) {
+                int batch = Integer.parseInt(name.substring("decode_tokens_per_s_batch".length()));
+                out.put("decode_gbytes_per_s_batch" + batch, value * config.decodeBytesPerToken(batch) / 1e9);
+            }
         }
         return out;
-    }
-
-    private static double round(double value) {
-        return Math.round(value * 1000) / 1000.0;
     }
 }

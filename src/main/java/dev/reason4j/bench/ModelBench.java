@@ -16,17 +16,56 @@ import java.util.Random;
 /**
  * Training, prefill and decode throughput of a randomly initialised {@link Transformer}, with the same workloads as
  * the PyTorch peer (bench/torch_peer.py): training = next-token loss forward + backward + AdamW step; prefill =
- * forward without gradients over whole sequences; decode = greedy {@link Generator} steps with the KV cache.
+ * forward without gradients over whole sequences; decode = greedy {@link Generator} steps with the KV cache;
+ * mixed = one {@link Generator#generate} call over prompts and responses of different lengths.
  */
 final class ModelBench {
     private final BenchConfig bench;
+    /** Trained by the train metric, round after round. */
     private final Transformer model;
+    /** The untrained weights, for prefill and generation: the mixed workload's lengths stay the same every round. */
+    private final Transformer inference;
     private final Random random = new Random(0);
 
     ModelBench(BenchConfig bench) throws Exception {
         this.bench = bench;
         String json = new ObjectMapper().writeValueAsString(bench.model());
         this.model = Transformer.create(ModelConfig.fromJson(json, "bench config " + bench.name()), 0);
+        this.inference = model.copy();
+    }
+
+    /** The mixed workload as generated: its prompts, the sampling that ends responses, and each response's length. */
+    record MixedWorkload(List<int[]> prompts, SamplingParams params, int[] responseLengths) {
+        int responseTokens() {
+            return java.util.Arrays.stream(responseLengths).sum();
+        }
+
+        int promptTokens() {
+            return prompts.stream().mapToInt(prompt -> prompt.length).sum();
+        }
+    }
+
+    /** Builds the mixed workload and generates it once (untimed) for its response lengths, which the peer replays. */
+    MixedWorkload mixedWorkload() {
+        BenchConfig.Mixed mixed = bench.mixed();
+        Random prompts = new Random(mixed.seed());
+        List<int[]> sequences = new ArrayList<>();
+        for (int length : mixed.promptLengths()) {
+            sequences.add(prompts.ints(length, 0, inference.config().vocabSize()).toArray());
+        }
+        SamplingParams params = SamplingParams.defaults().withTemperature(1f).withMaxNewTokens(mixed.maxResponse())
+                .withSeed(mixed.seed()).withStopTokenIds(mixed.stopIds(inference.config().vocabSize()));
+        int[] lengths = new Generator(inference).generate(sequences, params).stream()
+                .mapToInt(completion -> completion.tokens().length).toArray();
+        return new MixedWorkload(sequences, params, lengths);
+    }
+
+    /** Response tokens per second of the whole rollout, prompt prefill included (as an RL step waits for it all). */
+    double mixedTokensPerSecond(MixedWorkload workload, double seconds) throws Exception {
+        Generator generator = new Generator(inference);
+        double perRun = Timing.secondsPerRun(() -> generator.generate(workload.prompts(), workload.params()),
+                seconds, 1);
+        return workload.responseTokens() / perRun;
     }
 
     long parameterCount() {
@@ -70,7 +109,8 @@ final class ModelBench {
 
     double prefillTokensPerSecond(double seconds) throws Exception {
         List<int[]> sequences = randomSequences(bench.prefillBatch(), bench.prefillSeq());
-        double perRun = Timing.secondsPerRun(() -> model.forward(sequences, ForwardOptions.inference()), seconds, 2);
+        double perRun = Timing.secondsPerRun(() -> inference.forward(sequences, ForwardOptions.inference()), seconds,
+                2);
         return bench.prefillBatch() * bench.prefillSeq() / perRun;
     }
 
@@ -80,7 +120,7 @@ final class ModelBench {
      */
     double decodeTokensPerSecond(int batch, double seconds) throws Exception {
         List<int[]> prompts = randomSequences(batch, bench.decodePrompt());
-        Generator generator = new Generator(model);
+        Generator generator = new Generator(inference);
         SamplingParams greedy = SamplingParams.defaults().withTemperature(0f).withMaxNewTokens(bench.decodeSteps() + 1);
         double withDecode = Timing.secondsPerRun(() -> generator.generate(prompts, greedy), seconds, 1);
         double prefillOnly = Timing.secondsPerRun(() -> generator.generate(prompts, greedy.withMaxNewTokens(1)), 0.5,

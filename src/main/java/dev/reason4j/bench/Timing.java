@@ -3,9 +3,10 @@ package dev.reason4j.bench;
 /**
  * Wall-clock timing of a repeated action, after warm-up runs (JIT, caches, lazily created state).
  *
- * <p>The estimate is the fastest of several rounds (each ≥ {@link #ROUND_SECONDS}, or one run when a run is longer):
- * on a machine shared with other jobs, the slow rounds measure the neighbours, the fast ones the code. The PyTorch
- * peer uses the same estimator.
+ * <p>The estimate is the fastest of several stretches of runs (each ≥ {@link #ROUND_SECONDS}, or one run when a run
+ * is longer): on a machine shared with other jobs, the slow stretches measure the neighbours, the fast ones the
+ * code. The PyTorch peer uses the same estimator. One such estimate is one metric's value in one round of
+ * {@link Benchmark}, which reports the median over its rounds.
  */
 final class Timing {
     /** Warm-up time: the Vector API is orders of magnitude slower before C2 compiles it. */

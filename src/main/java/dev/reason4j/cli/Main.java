@@ -1,5 +1,6 @@
 package dev.reason4j.cli;
 
+import dev.reason4j.safetensors.SafetensorsException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class Main {
         }
         try {
             return command.run(new Args(rest));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | SafetensorsException e) {   // bad input: the message names the file
             System.err.println("reason4j " + command.name() + ": " + e.getMessage());
             return 2;
         } catch (Exception e) {

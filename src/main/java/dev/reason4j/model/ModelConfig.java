@@ -119,9 +119,10 @@ public record ModelConfig(
         Reader r = new Reader(root, source);
         Architecture architecture = r.architecture();
 
+        // transformers' ACT2FN maps "swish" to the same SiLU as "silu".
         String act = r.string("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw r.refuse("hidden_act", "'" + act + "' (only silu, the SwiGLU MLP, is supported)");
+        if (!act.equals("silu") && !act.equals("swish")) {
+            throw r.refuse("hidden_act", "'" + act + "' (only silu or swish, the SwiGLU MLP, is supported)");
         }
         if (architecture != Architecture.QWEN2 && r.bool("attention_bias", false)) {
             throw r.refuse("attention_bias", "true (biases on attention projections are not supported for "
@@ -190,23 +191,19 @@ public record ModelConfig(
         } else if (eosNode != null && eosNode.isNumber()) {
             eos.add(eosNode.asInt());
         }
+        // Every field is read (and its error, naming the file, thrown) before the constructor's checks, whose
+        // messages alone get the file prefixed.
+        int vocab = r.requiredInt("vocab_size");
+        int intermediate = r.requiredInt("intermediate_size");
+        int layers = r.requiredInt("num_hidden_layers");
+        float rmsNormEps = (float) r.number("rms_norm_eps", 1e-6);
+        int maxPositions = r.integer("max_position_embeddings", 32768);
+        boolean tied = r.bool("tie_word_embeddings", false);
+        float initializerRange = (float) r.number("initializer_range", 0.02);
+        int bos = r.integer("bos_token_id", -1);
         try {
-            return new ModelConfig(architecture,
-                    r.requiredInt("vocab_size"),
-                    hidden,
-                    r.requiredInt("intermediate_size"),
-                    r.requiredInt("num_hidden_layers"),
-                    heads,
-                    kvHeads,
-                    headDim,
-                    (float) r.number("rms_norm_eps", 1e-6),
-                    ropeTheta,
-                    ropeScaling,
-                    r.integer("max_position_embeddings", 32768),
-                    r.bool("tie_word_embeddings", false),
-                    (float) r.number("initializer_range", 0.02),
-                    r.integer("bos_token_id", -1),
-                    eos);
+            return new ModelConfig(architecture, vocab, hidden, intermediate, layers, heads, kvHeads, headDim,
+                    rmsNormEps, ropeTheta, ropeScaling, maxPositions, tied, initializerRange, bos, eos);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage());
         }

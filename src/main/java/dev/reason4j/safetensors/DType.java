@@ -19,8 +19,8 @@ public enum DType {
         return bytes;
     }
 
-    /** True for the types {@link SafetensorsFile#floats} converts: F32, BF16, F16. */
-    public boolean convertsToFloat() {
+    /** True for the types {@link SafetensorsWriter} stores float values as: F32, BF16, F16. */
+    public boolean writtenFromFloat() {
         return this == F32 || this == BF16 || this == F16;
     }
 

@@ -91,10 +91,17 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         }
         Map<String, SafetensorsFile> opened = new LinkedHashMap<>();
         try {
-            for (String shard : shardOf.values()) {
-                if (!opened.containsKey(shard)) {
-                    opened.put(shard, SafetensorsFile.open(index.resolveSibling(shard)));
+            for (Map.Entry<String, String> entry : shardOf.entrySet()) {
+                String shard = entry.getValue();
+                if (opened.containsKey(shard)) {
+                    continue;
                 }
+                Path shardPath = index.resolveSibling(shard);
+                if (!Files.isRegularFile(shardPath)) {
+                    throw new SafetensorsException(index + ": shard " + shard + " (weight_map of tensor '"
+                            + entry.getKey() + "') is missing: no file " + shardPath);
+                }
+                opened.put(shard, SafetensorsFile.open(shardPath));
             }
             for (Map.Entry<String, String> entry : shardOf.entrySet()) {
                 if (!opened.get(entry.getValue()).contains(entry.getKey())) {

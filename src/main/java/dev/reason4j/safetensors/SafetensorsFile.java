@@ -36,6 +36,8 @@ public final class SafetensorsFile implements AutoCloseable {
     static final long MAX_HEADER_BYTES = 100_000_000L;
     private static final ValueLayout.OfFloat F32_LE =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64_LE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -241,7 +243,10 @@ public final class SafetensorsFile implements AutoCloseable {
         return data.asSlice(info.begin(), info.end() - info.begin());
     }
 
-    /** The tensor as floats, converting F32, BF16 or F16. */
+    /**
+     * The tensor as floats, converting F32, BF16, F16 or F64. F64 is rounded to the nearest float, as transformers
+     * casts a checkpoint's tensors to the model's dtype on load ({@code param.copy_(tensor)}).
+     */
     public float[] floats(String name) throws SafetensorsException {
         TensorInfo info = info(name);
         int count = arrayLength(info);
@@ -249,6 +254,11 @@ public final class SafetensorsFile implements AutoCloseable {
         float[] out = new float[count];
         switch (info.dtype()) {
             case F32 -> MemorySegment.copy(bytes, F32_LE, 0, out, 0, count);
+            case F64 -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = (float) bytes.getAtIndex(F64_LE, i);
+                }
+            }
             case BF16, F16 -> {
                 short[] bits = new short[count];
                 MemorySegment.copy(bytes, I16_LE, 0, bits, 0, count);
@@ -258,7 +268,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
             }
             default -> throw new SafetensorsException(path + ": tensor '" + name + "' is " + info.dtype()
-                    + ", not a float type (F32, BF16, F16)");
+                    + ", not a float type (F32, BF16, F16, F64)");
         }
         return out;
     }

@@ -30,7 +30,7 @@ public final class SafetensorsWriter {
     /** A tensor to write: values in float, stored as {@code dtype} (F32, BF16 or F16). */
     public record Entry(String name, DType dtype, long[] shape, float[] values) {
         public Entry {
-            if (!dtype.convertsToFloat()) {
+            if (!dtype.writtenFromFloat()) {
                 throw new IllegalArgumentException("tensor '" + name + "': can write F32, BF16 or F16, not " + dtype);
             }
             long count = 1;

@@ -119,4 +119,23 @@ class ModelConfigTest {
         ModelConfig qwen3 = ModelConfig.fromJson(QWEN3_06B.replace("\"head_dim\": 128, ", ""), "qwen3/config.json");
         org.junit.jupiter.api.Assertions.assertEquals(128, qwen3.headDim());
     }
+
+    @Test
+    void swishIsSilu() {
+        // transformers' ACT2FN["swish"] is the same SiLU as ACT2FN["silu"]: same model, same config otherwise.
+        ModelConfig swish = ModelConfig.fromJson(QWEN25_05B.replace("\"hidden_act\": \"silu\"",
+                "\"hidden_act\": \"swish\""), "swish/config.json");
+        assertEquals(ModelConfig.fromJson(QWEN25_05B, "silu/config.json"), swish);
+    }
+
+    @Test
+    void aMissingFieldIsOneMessageNamingTheFileOnce() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson(
+                QWEN3_06B.replace("\"vocab_size\": 151936", "\"other\": 1"), "some/config.json"));
+        assertEquals("some/config.json: field 'vocab_size' is missing or not an integer", e.getMessage());
+        // The constructor's checks get the file too, once.
+        e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson(
+                QWEN3_06B.replace("\"head_dim\": 128", "\"head_dim\": 127"), "some/config.json"));
+        assertEquals("some/config.json: model config: head_dim must be even for RoPE, got 127", e.getMessage());
+    }
 }

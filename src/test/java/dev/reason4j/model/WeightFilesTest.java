@@ -3,12 +3,16 @@ package dev.reason4j.model;
 import dev.reason4j.rollout.Completion;
 import dev.reason4j.rollout.Generator;
 import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.safetensors.SafetensorsException;
+import dev.reason4j.safetensors.SafetensorsFile;
+import dev.reason4j.safetensors.TensorInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -54,6 +58,65 @@ class WeightFilesTest {
         assertTrue(Files.exists(dir.resolve("model-00002-of-" + String.format("%05d", shardCount(dir))
                 + ".safetensors")));
         assertSameWeights(model, Transformer.load(dir));
+    }
+
+    @Test
+    void aMissingShardIsOneMessageNamingTheShardAndTheIndex() throws IOException {
+        long saved = WeightFiles.shardBytes;
+        WeightFiles.shardBytes = 20_000;
+        try {
+            Transformer.create(TransformerTest.tinyConfigs().get(0), 4).save(dir);
+        } finally {
+            WeightFiles.shardBytes = saved;
+        }
+        String shard = "model-00002-of-" + String.format("%05d", shardCount(dir)) + ".safetensors";
+        Files.delete(dir.resolve(shard));
+        IOException error = assertThrows(SafetensorsException.class, () -> Transformer.load(dir));
+        assertTrue(error.getMessage().startsWith(dir.resolve("model.safetensors.index.json") + ": shard " + shard),
+                error.getMessage());
+        assertTrue(error.getMessage().contains("is missing"), error.getMessage());
+    }
+
+    @Test
+    void f64CheckpointIsCastToTheModelsPrecisionAsTransformersDoes() throws IOException {
+        ModelConfig config = TransformerTest.tinyConfigs().get(1);
+        Transformer model = TransformerTest.randomModel(config, 6, 0.2);
+        model.save(dir);
+        rewriteAsF64(dir.resolve("model.safetensors"));
+        assertTrue(safetensorsHeader(dir.resolve("model.safetensors")).contains("\"F64\""));
+        assertFalse(safetensorsHeader(dir.resolve("model.safetensors")).contains("\"F32\""));
+        assertSameWeights(model, Transformer.load(dir));
+        Transformer bf16 = model.copy();
+        bf16.convertToBf16();
+        assertSameWeights(bf16, Transformer.load(dir, Precision.BF16));
+    }
+
+    /** Rewrites every tensor of a safetensors file as F64 (the float values widened exactly), as torch.float64 saves. */
+    private static void rewriteAsF64(Path file) throws IOException {
+        StringBuilder header = new StringBuilder("{");
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        try (SafetensorsFile read = SafetensorsFile.open(file)) {
+            for (TensorInfo info : read.tensors().values()) {
+                float[] values = read.floats(info.name());
+                long begin = data.size();
+                java.nio.ByteBuffer doubles = java.nio.ByteBuffer.allocate(8 * values.length)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (float value : values) {
+                    doubles.putDouble(value);
+                }
+                data.writeBytes(doubles.array());
+                header.append(header.length() > 1 ? "," : "").append('"').append(info.name())
+                        .append("\":{\"dtype\":\"F64\",\"shape\":").append(Arrays.toString(info.shape()).replace(" ", ""))
+                        .append(",\"data_offsets\":[").append(begin).append(',').append(data.size()).append("]}");
+            }
+        }
+        byte[] headerBytes = header.append('}').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(headerBytes.length).array());
+        out.writeBytes(headerBytes);
+        out.writeBytes(data.toByteArray());
+        Files.write(file, out.toByteArray());
     }
 
     @Test

@@ -133,6 +133,21 @@ class SafetensorsTest {
         }
     }
 
+    /** F64 is read as transformers loads it into a float32 model: each value rounded to the nearest float. */
+    @Test
+    void readsF64RoundedToNearestFloat() throws IOException {
+        double[] values = {0.1, 1 + 0x1p-30, -3.0, 1e300, 0x1p-149 / 4};
+        ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (double value : values) {
+            data.putDouble(value);
+        }
+        Path file = writeRaw("f64.safetensors", "{\"d\":{\"dtype\":\"F64\",\"shape\":[5],\"data_offsets\":[0,40]}}",
+                data.array());
+        try (SafetensorsFile read = SafetensorsFile.open(file)) {
+            assertArrayEquals(new float[] {0.1f, 1f, -3f, Float.POSITIVE_INFINITY, 0f}, read.floats("d"));
+        }
+    }
+
     private Path writeRaw(String name, String header, byte[] data) throws IOException {
         return writeRaw(name, header.getBytes(StandardCharsets.UTF_8), data, -1);
     }
@@ -248,7 +263,9 @@ class SafetensorsTest {
         Files.writeString(index, "{\"weight_map\": {\"a\": \"../x.safetensors\"}}");
         assertThrows(SafetensorsException.class, () -> SafetensorsCheckpoint.open(dir));
         Files.writeString(index, "{\"weight_map\": {\"a\": \"missing.safetensors\"}}");
-        assertThrows(IOException.class, () -> SafetensorsCheckpoint.open(dir));
+        error = assertThrows(SafetensorsException.class, () -> SafetensorsCheckpoint.open(dir));
+        assertEquals(index + ": shard missing.safetensors (weight_map of tensor 'a') is missing: no file "
+                + dir.resolve("missing.safetensors"), error.getMessage());
         Files.delete(index);
         error = assertThrows(SafetensorsException.class, () -> SafetensorsCheckpoint.open(dir));
         assertTrue(error.getMessage().contains(SafetensorsCheckpoint.INDEX_FILE));
