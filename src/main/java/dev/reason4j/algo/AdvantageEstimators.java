@@ -1,11 +1,11 @@
 package dev.reason4j.algo;
 
+import dev.reason4j.config.Registry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.SortedSet;
 
 /**
  * The advantage estimators by verl's names ({@code algorithm.adv_estimator}), with verl's exact formulas
@@ -15,39 +15,34 @@ import java.util.concurrent.ConcurrentHashMap;
  * and spread the advantage over its response tokens.
  */
 public final class AdvantageEstimators {
-    private static final Map<String, AdvantageEstimator> REGISTRY = new ConcurrentHashMap<>();
+    private static final Registry<AdvantageEstimator> REGISTRY = new Registry<>("advantage estimator");
 
     static {
-        register("gae", AdvantageEstimators::gae);
+        register("gae", AdvantageEstimator.needingValues(AdvantageEstimators::gae));
         register("grpo", AdvantageEstimators::grpo);
         register("rloo", AdvantageEstimators::rloo);
         register("opo", AdvantageEstimators::opo);
         register("reinforce_plus_plus", AdvantageEstimators::reinforcePlusPlus);
         register("reinforce_plus_plus_baseline", AdvantageEstimators::reinforcePlusPlusBaseline);
-        register("remax", AdvantageEstimators::remax);
+        register("remax", AdvantageEstimator.needingGreedyBaseline(AdvantageEstimators::remax));
     }
 
     private AdvantageEstimators() {
     }
 
-    /** The estimator registered as {@code name}; the error lists the registered names. */
+    /** The estimator registered as {@code name}; the error suggests the nearest and lists the registered names. */
     public static AdvantageEstimator get(String name) {
-        AdvantageEstimator estimator = REGISTRY.get(name);
-        if (estimator == null) {
-            throw new IllegalArgumentException(
-                    "unknown advantage estimator '" + name + "'; registered: " + String.join(", ", names()));
-        }
-        return estimator;
+        return REGISTRY.get(name);
     }
 
-    /** Registers (or replaces) an estimator under {@code name}. */
+    /** Registers an estimator under a new {@code name} (a name already taken is refused, as in verl). */
     public static void register(String name, AdvantageEstimator estimator) {
-        REGISTRY.put(name, estimator);
+        REGISTRY.register(name, estimator);
     }
 
     /** Registered names, sorted. */
-    public static Set<String> names() {
-        return new java.util.TreeSet<>(REGISTRY.keySet());
+    public static SortedSet<String> names() {
+        return REGISTRY.names();
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.reason4j.algo;
 
+import dev.reason4j.config.Suggestions;
+import java.util.List;
+
 /** The KL coefficient β, fixed or adapted to the measured KL (verl {@code algorithm.kl_ctrl}). */
 public interface KlController {
     /** The current coefficient β. */
@@ -16,8 +19,8 @@ public interface KlController {
         return switch (type) {
             case "fixed" -> new FixedKlController(klCoef);
             case "adaptive" -> new AdaptiveKlController(klCoef, targetKl, horizon);
-            default -> throw new IllegalArgumentException(
-                    "unknown kl_ctrl.type '" + type + "'; expected fixed or adaptive");
+            default -> throw new IllegalArgumentException("algorithm.kl_ctrl.type must be fixed or adaptive, got '"
+                    + type + "'" + Suggestions.didYouMean(String.valueOf(type), List.of("fixed", "adaptive")));
         };
     }
 }

@@ -1,9 +1,7 @@
 package dev.reason4j.algo;
 
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.reason4j.config.Registry;
+import java.util.SortedSet;
 
 /**
  * KL estimators by verl's names ({@code kl_penalty} / {@code kl_loss_type}); d = log π_θ − log π_ref.
@@ -20,7 +18,7 @@ public final class KlEstimators {
     private static final double LOG_RATIO_LIMIT = 20.0;
     private static final double K3_LIMIT = 10.0;
 
-    private static final Map<String, KlEstimator> REGISTRY = new ConcurrentHashMap<>();
+    private static final Registry<KlEstimator> REGISTRY = new Registry<>("KL estimator");
 
     public static final KlEstimator K1 = KlEstimator.of((lp, ref) -> lp - ref, (lp, ref) -> 1.0);
     public static final KlEstimator ABS = KlEstimator.of((lp, ref) -> Math.abs(lp - ref),
@@ -45,24 +43,19 @@ public final class KlEstimators {
     private KlEstimators() {
     }
 
-    /** The estimator registered as {@code name}; the error lists the registered names. */
+    /** The estimator registered as {@code name}; the error suggests the nearest and lists the registered names. */
     public static KlEstimator get(String name) {
-        KlEstimator estimator = REGISTRY.get(name);
-        if (estimator == null) {
-            throw new IllegalArgumentException(
-                    "unknown KL estimator '" + name + "'; registered: " + String.join(", ", names()));
-        }
-        return estimator;
+        return REGISTRY.get(name);
     }
 
-    /** Registers (or replaces) an estimator under {@code name}. */
+    /** Registers a estimator under a new {@code name} (a name already taken is refused, as in verl). */
     public static void register(String name, KlEstimator estimator) {
-        REGISTRY.put(name, estimator);
+        REGISTRY.register(name, estimator);
     }
 
     /** Registered names, sorted. */
-    public static Set<String> names() {
-        return new TreeSet<>(REGISTRY.keySet());
+    public static SortedSet<String> names() {
+        return REGISTRY.names();
     }
 
     private static double k3(double logProb, double refLogProb) {

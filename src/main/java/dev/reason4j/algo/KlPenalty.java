@@ -59,15 +59,15 @@ public final class KlPenalty {
     }
 
     /**
-     * verl {@code apply_kl_penalty}: rewards = scores − β·KL per token, with KL from the rollout-time log-probs.
-     * The batch KL (mean over rows of each row's masked mean) then updates the controller with the batch size.
+     * verl {@code apply_kl_penalty}: rewards = scores − β·KL per token, with KL from the rollout-time log-probs, and
+     * the batch KL (mean over rows of each row's masked mean), which the caller then feeds to its
+     * {@link KlController} with the batch size, as verl does.
      */
     public static PenalizedRewards applyToRewards(double[][] tokenLevelScores, double[][] oldLogProbs,
-                                                  double[][] refLogProbs, double[][] responseMask,
-                                                  KlController controller, KlEstimator estimator) {
+                                                  double[][] refLogProbs, double[][] responseMask, double beta,
+                                                  KlEstimator estimator) {
         Masked.requireSameShape("tokenLevelScores", tokenLevelScores, responseMask);
         double[][] kl = perToken(estimator, oldLogProbs, refLogProbs, responseMask).kl();
-        double beta = controller.value();
         double[][] rewards = Masked.zerosLike(responseMask);
         double rowMeanSum = 0;
         for (int b = 0; b < responseMask.length; b++) {
@@ -79,7 +79,6 @@ public final class KlPenalty {
             rowMeanSum += rowKl / (Masked.rowCount(responseMask[b]) + Masked.MEAN_EPSILON);
         }
         double currentKl = responseMask.length == 0 ? 0 : rowMeanSum / responseMask.length;
-        controller.update(currentKl, responseMask.length);
         return new PenalizedRewards(rewards, currentKl, beta);
     }
 }

@@ -1,12 +1,10 @@
 package dev.reason4j.algo;
 
 /**
- * Parameters of the policy losses (verl {@code actor_rollout_ref.actor.*}).
+ * Parameters of the policy losses (verl {@code actor_rollout_ref.actor.*}; config keys {@code actor.*}).
  *
- * @param clipRatio       PPO ε ({@code clip_ratio}), used for a side whose own bound is null
- * @param clipRatioLow    lower ε, ratio floor 1 − ε ({@code clip_ratio_low}); null means {@code clipRatio}
- * @param clipRatioHigh   upper ε, ratio ceiling 1 + ε ({@code clip_ratio_high}; DAPO clip-higher uses 0.28);
- *                        null means {@code clipRatio}
+ * @param clipRatioLow    lower ε, ratio floor 1 − ε ({@code clip_ratio_low})
+ * @param clipRatioHigh   upper ε, ratio ceiling 1 + ε ({@code clip_ratio_high}; DAPO clip-higher uses 0.28)
  * @param clipRatioC      dual-clip bound for negative advantages ({@code clip_ratio_c}, Ye et al. 2020,
  *                        arXiv:1912.09729); must exceed 1
  * @param lossAggMode     aggregation ({@code loss_agg_mode}); GSPO and SAPO always use seq-mean-token-mean, as verl
@@ -15,11 +13,11 @@ package dev.reason4j.algo;
  * @param tauPos          SAPO gate temperature for positive advantages ({@code tau_pos})
  * @param tauNeg          SAPO gate temperature for non-positive advantages ({@code tau_neg})
  */
-public record PolicyLossConfig(double clipRatio, Double clipRatioLow, Double clipRatioHigh, double clipRatioC,
+public record PolicyLossConfig(double clipRatioLow, double clipRatioHigh, double clipRatioC,
                                LossAggregation lossAggMode, Double lossScaleFactor, double tauPos, double tauNeg) {
     /** verl's actor defaults: ε = 0.2 both sides, dual-clip c = 3, token-mean, SAPO τ+ = 1, τ− = 1.05. */
     public static final PolicyLossConfig DEFAULT =
-            new PolicyLossConfig(0.2, null, null, 3.0, LossAggregation.TOKEN_MEAN, null, 1.0, 1.05);
+            new PolicyLossConfig(0.2, 0.2, 3.0, LossAggregation.TOKEN_MEAN, null, 1.0, 1.05);
 
     public PolicyLossConfig {
         if (lossAggMode == null) {
@@ -27,43 +25,27 @@ public record PolicyLossConfig(double clipRatio, Double clipRatioLow, Double cli
         }
     }
 
-    /** The ε below 1 actually used: {@code clipRatioLow}, else {@code clipRatio}. */
-    public double lowerClip() {
-        return clipRatioLow != null ? clipRatioLow : clipRatio;
-    }
-
-    /** The ε above 1 actually used: {@code clipRatioHigh}, else {@code clipRatio}. */
-    public double upperClip() {
-        return clipRatioHigh != null ? clipRatioHigh : clipRatio;
-    }
-
-    public PolicyLossConfig withClipRatio(double newClipRatio) {
-        return new PolicyLossConfig(newClipRatio, clipRatioLow, clipRatioHigh, clipRatioC, lossAggMode,
-                lossScaleFactor, tauPos, tauNeg);
-    }
-
     /** Separate bounds, e.g. DAPO's clip-higher {@code withClipRange(0.2, 0.28)}. */
-    public PolicyLossConfig withClipRange(Double low, Double high) {
-        return new PolicyLossConfig(clipRatio, low, high, clipRatioC, lossAggMode, lossScaleFactor, tauPos, tauNeg);
+    public PolicyLossConfig withClipRange(double low, double high) {
+        return new PolicyLossConfig(low, high, clipRatioC, lossAggMode, lossScaleFactor, tauPos, tauNeg);
     }
 
     public PolicyLossConfig withClipRatioC(double newClipRatioC) {
-        return new PolicyLossConfig(clipRatio, clipRatioLow, clipRatioHigh, newClipRatioC, lossAggMode,
-                lossScaleFactor, tauPos, tauNeg);
+        return new PolicyLossConfig(clipRatioLow, clipRatioHigh, newClipRatioC, lossAggMode, lossScaleFactor, tauPos,
+                tauNeg);
     }
 
     public PolicyLossConfig withLossAggMode(LossAggregation newMode) {
-        return new PolicyLossConfig(clipRatio, clipRatioLow, clipRatioHigh, clipRatioC, newMode, lossScaleFactor,
-                tauPos, tauNeg);
+        return new PolicyLossConfig(clipRatioLow, clipRatioHigh, clipRatioC, newMode, lossScaleFactor, tauPos, tauNeg);
     }
 
     public PolicyLossConfig withLossScaleFactor(Double newLossScaleFactor) {
-        return new PolicyLossConfig(clipRatio, clipRatioLow, clipRatioHigh, clipRatioC, lossAggMode,
-                newLossScaleFactor, tauPos, tauNeg);
+        return new PolicyLossConfig(clipRatioLow, clipRatioHigh, clipRatioC, lossAggMode, newLossScaleFactor, tauPos,
+                tauNeg);
     }
 
     public PolicyLossConfig withTaus(double newTauPos, double newTauNeg) {
-        return new PolicyLossConfig(clipRatio, clipRatioLow, clipRatioHigh, clipRatioC, lossAggMode,
-                lossScaleFactor, newTauPos, newTauNeg);
+        return new PolicyLossConfig(clipRatioLow, clipRatioHigh, clipRatioC, lossAggMode, lossScaleFactor, newTauPos,
+                newTauNeg);
     }
 }

@@ -1,9 +1,7 @@
 package dev.reason4j.algo;
 
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.reason4j.config.Registry;
+import java.util.SortedSet;
 
 /**
  * The policy losses by verl's names ({@code actor.policy_loss.loss_mode}), each with its exact gradient
@@ -20,7 +18,7 @@ public final class PolicyLosses {
     /** GSPO clamps the sequence log-ratio from above at 10. */
     static final double GSPO_LOG_RATIO_MAX = 10.0;
 
-    private static final Map<String, PolicyLoss> REGISTRY = new ConcurrentHashMap<>();
+    private static final Registry<PolicyLoss> REGISTRY = new Registry<>("policy loss");
 
     static {
         register("vanilla", PolicyLosses::vanilla);
@@ -32,24 +30,19 @@ public final class PolicyLosses {
     private PolicyLosses() {
     }
 
-    /** The loss registered as {@code name}; the error lists the registered names. */
+    /** The loss registered as {@code name}; the error suggests the nearest and lists the registered names. */
     public static PolicyLoss get(String name) {
-        PolicyLoss loss = REGISTRY.get(name);
-        if (loss == null) {
-            throw new IllegalArgumentException(
-                    "unknown policy loss '" + name + "'; registered: " + String.join(", ", names()));
-        }
-        return loss;
+        return REGISTRY.get(name);
     }
 
-    /** Registers (or replaces) a loss under {@code name}. */
+    /** Registers a loss under a new {@code name} (a name already taken is refused, as in verl). */
     public static void register(String name, PolicyLoss loss) {
-        REGISTRY.put(name, loss);
+        REGISTRY.register(name, loss);
     }
 
     /** Registered names, sorted. */
-    public static Set<String> names() {
-        return new TreeSet<>(REGISTRY.keySet());
+    public static SortedSet<String> names() {
+        return REGISTRY.names();
     }
 
     /** One token's loss and its derivative w.r.t. that token's log-prob. */
@@ -93,8 +86,8 @@ public final class PolicyLosses {
             throw new IllegalArgumentException(
                     "clip_ratio_c (dual-clip bound) must be greater than 1, got " + config.clipRatioC());
         }
-        double low = 1 - config.lowerClip();
-        double high = 1 + config.upperClip();
+        double low = 1 - config.clipRatioLow();
+        double high = 1 + config.clipRatioHigh();
         double[][] mask = in.responseMask();
         double[][] losses = Masked.zerosLike(mask);
         double[][] grads = Masked.zerosLike(mask);
@@ -138,8 +131,8 @@ public final class PolicyLosses {
      */
     public static PolicyLossResult gspo(PolicyLossInput in) {
         PolicyLossConfig config = in.config();
-        double low = 1 - config.lowerClip();
-        double high = 1 + config.upperClip();
+        double low = 1 - config.clipRatioLow();
+        double high = 1 + config.clipRatioHigh();
         double[][] mask = in.responseMask();
         double[][] losses = Masked.zerosLike(mask);
         double[][] grads = Masked.zerosLike(mask);
@@ -177,8 +170,8 @@ public final class PolicyLosses {
      */
     public static PolicyLossResult cispo(PolicyLossInput in) {
         PolicyLossConfig config = in.config();
-        double low = 1 - config.lowerClip();
-        double high = 1 + config.upperClip();
+        double low = 1 - config.clipRatioLow();
+        double high = 1 + config.clipRatioHigh();
         double[][] mask = in.responseMask();
         double[][] losses = Masked.zerosLike(mask);
         double[][] grads = Masked.zerosLike(mask);

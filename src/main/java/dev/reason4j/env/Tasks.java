@@ -1,44 +1,41 @@
 package dev.reason4j.env;
 
 import dev.reason4j.config.Config;
-import dev.reason4j.config.Suggestions;
+import dev.reason4j.config.Registry;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.SortedSet;
 import java.util.function.Function;
 
 /** Registry of built-in tasks by name. Add one with {@link #register}. */
 public final class Tasks {
-    private static final Map<String, Function<Map<String, Object>, Task>> FACTORIES = new LinkedHashMap<>();
+    private static final Registry<Function<Map<String, Object>, Task>> FACTORIES = new Registry<>("task");
 
     static {
         register(ArithmeticTask.NAME, ArithmeticTask::new);
         register(CountdownTask.NAME, CountdownTask::new);
-        register(WordProblemTask.NAME, WordProblemTask::new);
+        register(GsmTask.NAME, GsmTask::new);
     }
 
     private Tasks() {
     }
 
-    /** Registers a task factory; it receives the options map (never null) and must reject unknown options. */
-    public static synchronized void register(String name, Function<Map<String, Object>, Task> factory) {
-        FACTORIES.put(name, factory);
+    /**
+     * Registers a task factory under a new name (a name already taken is refused); it receives the options map
+     * (never null) and must reject unknown options.
+     */
+    public static void register(String name, Function<Map<String, Object>, Task> factory) {
+        FACTORIES.register(name, factory);
     }
 
-    public static synchronized Set<String> names() {
-        return Set.copyOf(FACTORIES.keySet());
+    /** Registered names, sorted. */
+    public static SortedSet<String> names() {
+        return FACTORIES.names();
     }
 
     /** The task of that name with these options (e.g. {@code {digits: 3}}); unknown names and options fail. */
-    public static synchronized Task create(String name, Map<String, Object> options) {
-        Function<Map<String, Object>, Task> factory = FACTORIES.get(name);
-        if (factory == null) {
-            throw new IllegalArgumentException("unknown task '" + name + "'"
-                    + Suggestions.didYouMean(name, FACTORIES.keySet()) + " (tasks: "
-                    + String.join(", ", FACTORIES.keySet()) + ")");
-        }
-        return factory.apply(options == null ? Map.of() : options);
+    public static Task create(String name, Map<String, Object> options) {
+        return FACTORIES.get(name).apply(options == null ? Map.of() : options);
     }
 
     /** The task named by config {@code data.task} with options {@code data.task_options}. */

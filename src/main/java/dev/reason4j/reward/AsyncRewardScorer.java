@@ -3,7 +3,9 @@ package dev.reason4j.reward;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (a program that hangs, a symbolic simplification that explodes) never holds up a batch: when a call runs past
  * {@code timeout} its result is reward 0 with metric {@code reward_timeout = 1} and its worker is interrupted
  * (the code sandbox kills its process when interrupted). A function that throws gives reward 0 with
- * {@code reward_error = 1}, and the error is printed, since one bad response must not stop training.
+ * {@code reward_error = 1} and the error in {@link RewardResult#error}, and each distinct error is printed once,
+ * since one bad response must not stop training (the trainer stops when no response of a step gets a reward).
  */
 public final class AsyncRewardScorer implements AutoCloseable {
     public static final String TIMEOUT_METRIC = "reward_timeout";
@@ -26,6 +29,7 @@ public final class AsyncRewardScorer implements AutoCloseable {
     private final Duration timeout;
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
+    private final Set<String> printedErrors = ConcurrentHashMap.newKeySet();
 
     /**
      * @param threads how many calls run at once (code rewards start processes: about the number of cores)
@@ -61,7 +65,8 @@ public final class AsyncRewardScorer implements AutoCloseable {
         boolean[] running = {true};
         ScheduledFuture<?> timer = timers.schedule(() -> {
             synchronized (lock) {
-                if (result.complete(new RewardResult(0.0, Map.of(TIMEOUT_METRIC, 1.0))) && running[0]) {
+                if (result.complete(new RewardResult(0.0, Map.of(TIMEOUT_METRIC, 1.0),
+                        "timed out after " + timeout.toMillis() / 1000.0 + " s")) && running[0]) {
                     worker.interrupt();
                 }
             }
@@ -69,9 +74,11 @@ public final class AsyncRewardScorer implements AutoCloseable {
         try {
             result.complete(function.score(input));
         } catch (Throwable e) {
-            if (result.complete(new RewardResult(0.0, Map.of(ERROR_METRIC, 1.0)))) {
+            String error = e.getMessage() != null ? e.getMessage() : e.toString();
+            if (result.complete(new RewardResult(0.0, Map.of(ERROR_METRIC, 1.0), error))
+                    && printedErrors.add(String.valueOf(e))) {
                 System.err.println("reason4j: reward function failed on a response from '" + input.dataSource()
-                        + "': " + e);
+                        + "': " + e + " (printed once; every failure counts in reward/" + ERROR_METRIC + ")");
             }
         } finally {
             timer.cancel(false);

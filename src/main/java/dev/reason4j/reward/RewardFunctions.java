@@ -1,14 +1,14 @@
 package dev.reason4j.reward;
 
+import dev.reason4j.config.Registry;
 import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.reward.math.MathReward;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.SortedSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -25,7 +25,7 @@ public final class RewardFunctions {
 
     private record Route(Predicate<String> matches, String rewardName) {}
 
-    private static final Map<String, RewardFunction> REGISTRY = new ConcurrentHashMap<>();
+    private static final Registry<RewardFunction> REGISTRY = new Registry<>("reward function");
     private static final List<Route> ROUTES = new CopyOnWriteArrayList<>();
 
     static {
@@ -44,25 +44,27 @@ public final class RewardFunctions {
         }
     }
 
-    /** Registers (or replaces) the function called {@code name}. */
+    /** Registers a function under a new {@code name} (a name already taken is refused). */
     public static void register(String name, RewardFunction function) {
-        if (name == null || name.isBlank() || function == null) {
-            throw new IllegalArgumentException("a reward function needs a name and a function");
-        }
-        REGISTRY.put(name, function);
+        REGISTRY.register(name, function);
     }
 
-    /** The function registered as {@code name}; an error lists the known names. */
+    /**
+     * Binds {@code name} to a run's configured function (a task's verifier with the run's options, the code reward
+     * with {@code reward.code}), replacing an earlier run's.
+     */
+    public static void configure(String name, RewardFunction function) {
+        REGISTRY.replace(name, function);
+    }
+
+    /** The function registered as {@code name}; an error suggests the nearest and lists the known names. */
     public static RewardFunction get(String name) {
-        RewardFunction function = REGISTRY.get(name);
-        if (function == null) {
-            throw new IllegalArgumentException("unknown reward function '" + name + "' (known: " + names() + ")");
-        }
-        return function;
+        return REGISTRY.get(name);
     }
 
-    public static List<String> names() {
-        return List.copyOf(new TreeMap<>(REGISTRY).keySet());
+    /** Registered names, sorted. */
+    public static SortedSet<String> names() {
+        return REGISTRY.names();
     }
 
     /** Sends samples whose data source equals {@code dataSource} to the function named {@code rewardName}. */
@@ -80,17 +82,17 @@ public final class RewardFunctions {
         if (dataSource == null) {
             throw new IllegalArgumentException("sample has no data_source, so no reward function can be chosen");
         }
-        RewardFunction own = REGISTRY.get(dataSource);
-        if (own != null) {
-            return own;
+        Optional<RewardFunction> own = REGISTRY.find(dataSource);
+        if (own.isPresent()) {
+            return own.get();
         }
         List<String> tried = new ArrayList<>();
         for (Route route : ROUTES) {
             if (route.matches().test(dataSource)) {
                 tried.add(route.rewardName());
-                RewardFunction routed = REGISTRY.get(route.rewardName());
-                if (routed != null) {
-                    return routed;
+                Optional<RewardFunction> routed = REGISTRY.find(route.rewardName());
+                if (routed.isPresent()) {
+                    return routed.get();
                 }
             }
         }

@@ -6,10 +6,16 @@ import java.util.TreeMap;
 
 /**
  * A response's scalar reward and named details for metrics (e.g. {@code "format": 1.0, "correct": 0.0}).
+ *
+ * @param error why no reward could be computed (the reward function failed or timed out); null when it was
  */
-public record RewardResult(double reward, Map<String, Double> metrics) {
+public record RewardResult(double reward, Map<String, Double> metrics, String error) {
     public RewardResult {
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+    }
+
+    public RewardResult(double reward, Map<String, Double> metrics) {
+        this(reward, metrics, null);
     }
 
     public static RewardResult of(double reward) {

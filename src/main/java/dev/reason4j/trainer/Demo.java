@@ -65,9 +65,9 @@ public final class Demo {
              MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
             RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
             List<Example> heldOut = Setup.heldOut(config, task, tokenizer, formatter);
-            Evaluator evaluator = Setup.evaluator(config, worker);
+            HeldOutEvaluator evaluator = Setup.evaluator(config, worker);
             // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.
-            Evaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",
+            HeldOutEvaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",
                     "trainer.eval.n=1", "trainer.eval.k=[1]")), worker);
 
             // 3. SFT on worked solutions.
@@ -109,8 +109,8 @@ public final class Demo {
         }
     }
 
-    private static Map<String, Double> withGreedy(Map<String, Double> sampled, Evaluator greedy, Transformer policy,
-                                                  List<Example> heldOut) {
+    private static Map<String, Double> withGreedy(Map<String, Double> sampled, HeldOutEvaluator greedy,
+                                                  Transformer policy, List<Example> heldOut) {
         Map<String, Double> metrics = new LinkedHashMap<>(sampled);
         metrics.put("greedy_pass@1", greedy.evaluate(policy, heldOut).get("pass@1"));
         return metrics;

@@ -4,6 +4,7 @@ import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
 import dev.reason4j.env.Task;
 import dev.reason4j.model.Transformer;
+import dev.reason4j.plugin.Plugins;
 import dev.reason4j.reward.AsyncRewardScorer;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A configured run's parts, built once from a {@link Config}: tokenizer, policy, task, held-out set, reward
- * scorer, rollout worker and evaluator. {@code ./reason4j train} and {@code ./reason4j eval} start here.
+ * A configured run's parts, built once from a {@link Config}: plugins ({@code trainer.plugins}), tokenizer, policy,
+ * task, held-out set, reward scorer, rollout worker and evaluator. {@code ./reason4j train} and {@code ./reason4j eval} start here.
  */
 public final class Experiment implements AutoCloseable {
     private final Config config;
@@ -28,6 +29,7 @@ public final class Experiment implements AutoCloseable {
 
     public Experiment(Config config) throws IOException {
         this.config = config;
+        Plugins.load(config.getStringList("trainer.plugins").stream().map(Path::of).toList());
         this.task = Setup.task(config);
         this.tokenizer = Setup.tokenizer(config);
         this.policy = Setup.policy(config, tokenizer);

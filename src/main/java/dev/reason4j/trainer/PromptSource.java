@@ -55,42 +55,20 @@ public final class PromptSource {
 
     private Example at(long index) {
         if (dataset == null) {
-            return task.sample(Split.TRAIN, new Random(mix(seed, index))).toExample();
+            return task.sample(Split.TRAIN, new Random(Seeds.mix(seed, index))).toExample();
         }
         long epoch = index / dataset.size();
         int offset = (int) (index % dataset.size());
         return dataset.get(permutation(epoch)[offset]);
     }
 
-    /**
-     * A well-spread seed per (seed, index): java.util.Random's first outputs for nearby seeds are correlated, so
-     * seeding it with seed + index would draw similar problems for consecutive prompts. SplitMix64's finaliser.
-     */
-    static long mix(long seed, long index) {
-        long z = seed * 0x9E3779B97F4A7C15L + (index + 1) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
     private int[] cachedPermutation;
     private long cachedEpoch = -1;
 
-    /** Fisher–Yates shuffle of the dataset for one epoch, seeded by (seed, epoch). */
+    /** The dataset's order in one epoch, shuffled with a seed of (seed, epoch). */
     private int[] permutation(long epoch) {
         if (epoch != cachedEpoch) {
-            int[] order = new int[dataset.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Random random = new Random(mix(seed, epoch));
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-            cachedPermutation = order;
+            cachedPermutation = Seeds.shuffled(dataset.size(), new Random(Seeds.mix(seed, epoch)));
             cachedEpoch = epoch;
         }
         return cachedPermutation;

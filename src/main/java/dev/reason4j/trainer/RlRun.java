@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
-import dev.reason4j.model.Transformer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -25,12 +24,12 @@ public final class RlRun {
     private final Config config;
     private final Path runDirectory;
     private final RlTrainer trainer;
-    private final Evaluator evaluator;
+    private final HeldOutEvaluator evaluator;
     private final List<Example> heldOut;
     private final PrintStream console;
 
-    public RlRun(Config config, Path runDirectory, RlTrainer trainer, Evaluator evaluator, List<Example> heldOut,
-                 PrintStream console) {
+    public RlRun(Config config, Path runDirectory, RlTrainer trainer, HeldOutEvaluator evaluator,
+                 List<Example> heldOut, PrintStream console) {
         this.config = config;
         this.runDirectory = runDirectory;
         this.trainer = trainer;
@@ -73,7 +72,7 @@ public final class RlRun {
                 log.write(metrics);
                 console.println("rl " + MetricsLog.progressLine(metrics, "step", "reward/mean",
                         "response_length/mean", "actor/entropy", "actor/pg_clipfrac", "actor/grad_norm",
-                        "timing/step_s"));
+                        "time/step_s"));
                 boolean last = step == totalSteps;
                 if (testFrequency > 0 && (step % testFrequency == 0 || last)) {
                     lastEval = evaluate(log, step);
@@ -94,23 +93,18 @@ public final class RlRun {
         row.put("step", step);
         row.put("phase", "eval");
         eval.forEach((name, value) -> row.put("val/" + name, value));
-        row.put("timing/eval_s", (System.nanoTime() - start) / 1e9);
+        row.put("time/eval_s", (System.nanoTime() - start) / 1e9);
         log.write(row);
-        console.println("eval " + MetricsLog.progressLine(row, "step", "val/pass@1", "val/n", "timing/eval_s"));
+        console.println("eval " + MetricsLog.progressLine(row, "step", "val/pass@1", "val/n", "time/eval_s"));
         return eval;
     }
 
     private void save(Path directory, int step) throws IOException {
-        trainer.policy().save(directory.resolve("policy"));
-        trainer.actorOptimizer().save(directory.resolve("actor_optimizer.safetensors"));
-        if (trainer.critic() != null) {
-            trainer.critic().save(directory.resolve("critic"));
-            trainer.criticOptimizer().save(directory.resolve("critic_optimizer.safetensors"));
-        }
+        RlTrainer.State trainerState = trainer.saveState(directory);
         ObjectNode state = JSON.createObjectNode();
         state.put("step", step);
-        state.put("prompt_position", trainer.prompts().position());
-        state.put("kl_coef", trainer.klController().value());
+        state.put("prompt_position", trainerState.promptPosition());
+        state.put("kl_coef", trainerState.klCoefficient());
         Checkpoints.writeAtomically(directory.resolve("trainer_state.json"), state.toPrettyString());
     }
 
@@ -121,28 +115,8 @@ public final class RlRun {
             throw new IllegalArgumentException("not a checkpoint (no trainer_state.json): " + directory);
         }
         var state = JSON.readTree(stateFile.toFile());
-        copyWeights(Transformer.load(directory.resolve("policy")), trainer.policy());
-        trainer.actorOptimizer().load(directory.resolve("actor_optimizer.safetensors"));
-        if (trainer.critic() != null) {
-            copyWeights(Transformer.load(directory.resolve("critic")), trainer.critic());
-            trainer.criticOptimizer().load(directory.resolve("critic_optimizer.safetensors"));
-        }
-        trainer.prompts().seek(state.get("prompt_position").asLong());
-        trainer.restoreKlCoefficient(state.get("kl_coef").asDouble());
+        trainer.restoreState(directory, new RlTrainer.State(state.get("prompt_position").asLong(),
+                state.get("kl_coef").asDouble()));
         return state.get("step").asInt();
-    }
-
-    /** Overwrites {@code target}'s parameters with {@code source}'s, matched by name. */
-    static void copyWeights(Transformer source, Transformer target) {
-        Map<String, float[]> byName = new LinkedHashMap<>();
-        source.parameters().forEach(p -> byName.put(p.name(), p.data()));
-        for (var parameter : target.parameters()) {
-            float[] data = byName.get(parameter.name());
-            if (data == null || data.length != parameter.data().length) {
-                throw new IllegalArgumentException("checkpoint lacks parameter " + parameter.name()
-                        + " of size " + parameter.data().length);
-            }
-            System.arraycopy(data, 0, parameter.data(), 0, data.length);
-        }
     }
 }

@@ -11,6 +11,7 @@ import dev.reason4j.model.ModelConfig;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.reward.AsyncRewardScorer;
 import dev.reason4j.reward.FormatReward;
+import dev.reason4j.reward.LengthPenalty;
 import dev.reason4j.reward.OverlongPenalty;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
@@ -34,7 +35,7 @@ public final class Setup {
     /** The built-in task named by {@code data.task}, its verifier registered as the reward of its data source. */
     public static Task task(Config config) {
         Task task = Tasks.fromConfig(config);
-        RewardFunctions.register(task.name(), task.reward());
+        RewardFunctions.configure(task.name(), task.reward());
         return task;
     }
 
@@ -119,11 +120,12 @@ public final class Setup {
 
     /**
      * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
-     * source; plus the format reward and DAPO's overlong penalty when configured. Each part is reported.
+     * source; plus the format reward, the length penalty and DAPO's overlong penalty when configured. Each part is
+     * reported.
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");
-        RewardFunctions.register("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
+        RewardFunctions.configure("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
         List<WeightedReward.Component> components = new ArrayList<>();
         Map<String, Object> functions = reward.getMap("functions");
         if (functions.isEmpty()) {
@@ -136,6 +138,11 @@ public final class Setup {
         if (formatWeight != 0) {
             components.add(new WeightedReward.Component("format", formatWeight, new FormatReward()));
         }
+        double lengthCoef = reward.getDouble("length_penalty.coef");
+        if (lengthCoef != 0) {
+            components.add(new WeightedReward.Component("length", 1.0,
+                    new LengthPenalty(lengthCoef, config.getInt("data.max_response_length"))));
+        }
         if (reward.getBoolean("overlong_buffer.enable")) {
             components.add(new WeightedReward.Component("overlong", 1.0, new OverlongPenalty(
                     config.getInt("data.max_response_length"), reward.getInt("overlong_buffer.len"),
@@ -147,12 +154,12 @@ public final class Setup {
     }
 
     /** The held-out evaluator configured by {@code trainer.eval} (n samples, k list, temperature). */
-    public static Evaluator evaluator(Config config, RolloutWorker worker) {
+    public static HeldOutEvaluator evaluator(Config config, RolloutWorker worker) {
         Config eval = config.section("trainer.eval");
         SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
                 (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
                 worker.tokenizer().eosTokenId().stream().toArray());
-        return new Evaluator(worker, sampling, eval.getIntList("k"));
+        return new HeldOutEvaluator(worker, sampling, eval.getIntList("k"));
     }
 
     /** Prompts rendered with the tokenizer's chat template, ending in the generation prompt. */

@@ -92,7 +92,7 @@ public final class SftRun {
             log.write(metrics);
             if (step % 25 == 0 || step == steps) {
                 console.println("sft " + MetricsLog.progressLine(metrics, "step", "sft/loss", "sft/lr",
-                        "sft/tokens_per_s"));
+                        "time/sft_tokens_per_s"));
             }
         }
     }

@@ -76,7 +76,7 @@ public final class SftTrainer {
         metrics.put("sft/lr", optimizer.learningRate());
         metrics.put("sft/grad_norm", optimizer.step());
         metrics.put("sft/loss", loss / Math.max(1, trainedTokens));
-        metrics.put("sft/tokens_per_s", batch.stream().mapToInt(s -> s.tokens().length).sum()
+        metrics.put("time/sft_tokens_per_s", batch.stream().mapToInt(s -> s.tokens().length).sum()
                 / ((System.nanoTime() - start) / 1e9));
         return metrics;
     }

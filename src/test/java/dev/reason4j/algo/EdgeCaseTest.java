@@ -225,7 +225,10 @@ class EdgeCaseTest {
         assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 6.0, 0));
         assertEquals(0.001, KlController.create("fixed", 0.001, 0, 0).value(), 0);
         assertTrue(KlController.create("adaptive", 0.001, 0.1, 10000) instanceof AdaptiveKlController);
-        assertThrows(IllegalArgumentException.class, () -> KlController.create("linear", 0.001, 0.1, 1));
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> KlController.create("adaptiv", 0.001, 0.1, 1));
+        assertEquals("algorithm.kl_ctrl.type must be fixed or adaptive, got 'adaptiv' — did you mean adaptive?",
+                typo.getMessage());
     }
 
     @Test
@@ -235,7 +238,9 @@ class EdgeCaseTest {
         double[][] ref = {{-1.5, -1}, {-1, -1}};
         double[][] mask = {{1, 1}, {1, 0}};
         AdaptiveKlController controller = new AdaptiveKlController(0.5, 1.0, 100);
-        KlPenalty.PenalizedRewards result = KlPenalty.applyToRewards(scores, old, ref, mask, controller, KlEstimators.K1);
+        KlPenalty.PenalizedRewards result =
+                KlPenalty.applyToRewards(scores, old, ref, mask, controller.value(), KlEstimators.K1);
+        controller.update(result.currentKl(), mask.length);
         assertArrayEquals(new double[] {-0.25, 1.5}, result.tokenLevelRewards()[0], 1e-15);
         assertArrayEquals(new double[] {0, 0}, result.tokenLevelRewards()[1], 1e-15);
         // row KLs: (0.5 − 1)/2 = −0.25 and 0; batch KL −0.125 (to 1e-8 for verl's masked-mean epsilon)

@@ -120,8 +120,11 @@ class VerlParityTest {
         PolicyLossConfig config = PolicyLossConfig.DEFAULT
                 .withLossAggMode(LossAggregation.of(c.get("loss_agg_mode").asText()));
         if (params.has("clip_ratio")) {
-            config = config.withClipRatio(params.get("clip_ratio").asDouble())
-                    .withClipRange(optional(params, "clip_ratio_low"), optional(params, "clip_ratio_high"));
+            // verl's clip_ratio_low / clip_ratio_high default to clip_ratio.
+            double clipRatio = params.get("clip_ratio").asDouble();
+            Double low = optional(params, "clip_ratio_low");
+            Double high = optional(params, "clip_ratio_high");
+            config = config.withClipRange(low != null ? low : clipRatio, high != null ? high : clipRatio);
         }
         if (params.has("clip_ratio_c")) {
             config = config.withClipRatioC(params.get("clip_ratio_c").asDouble());

@@ -34,6 +34,17 @@ class VerifyCodeCommandTest {
         Path input = directory.resolve("in.jsonl");
         Files.write(input, List.of("{\"language\": \"python\", \"code\": \"x\", \"tests\": [{\"stdout\": \"\"}]}",
                 "{\"language\": \"python\", \"code\": \"x\", \"tests\": [{\"input\": \"\"}]}"));
-        assertEquals(2, Main.run(new String[]{"verify-code", "--input", input.toString()}));
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.run(new String[]{"verify-code", "--input", input.toString()});
+        } finally {
+            System.setErr(original);
+        }
+        assertEquals(2, exit);
+        assertEquals("reason4j verify-code: " + input + " line 2: tests[0]: a test needs \"stdout\" (with optional \"stdin\") or \"assert\"",
+                stderr.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
     }
 }

@@ -38,8 +38,10 @@ class AsyncRewardScorerTest {
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis < 5_000, "batch took " + millis + " ms");
             assertEquals(0.25, results.get(0).reward());
-            assertEquals(new RewardResult(0.0, Map.of(AsyncRewardScorer.TIMEOUT_METRIC, 1.0)), results.get(1));
-            assertEquals(new RewardResult(0.0, Map.of(AsyncRewardScorer.ERROR_METRIC, 1.0)), results.get(2));
+            assertEquals(new RewardResult(0.0, Map.of(AsyncRewardScorer.TIMEOUT_METRIC, 1.0), "timed out after 0.3 s"),
+                    results.get(1));
+            assertEquals(new RewardResult(0.0, Map.of(AsyncRewardScorer.ERROR_METRIC, 1.0), "bad response"),
+                    results.get(2));
             assertEquals(1.0, results.get(3).reward());
             assertEquals(0.5, results.get(4).reward());
             assertTrue(interrupted.await(5, TimeUnit.SECONDS), "the timed-out call's worker was interrupted");

@@ -1,5 +1,7 @@
 package dev.reason4j.reward;
 
+import dev.reason4j.config.Config;
+import dev.reason4j.trainer.Setup;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -59,6 +61,18 @@ class ShapingRewardsTest {
     @Test
     void lengthPenaltyIsLinearInTokens() {
         assertEquals(-0.025, new LengthPenalty(0.1, 200).score(response("", "", 50)).reward(), 1e-12);
+    }
+
+    @Test
+    void theConfigAddsTheLengthPenalty() {
+        // A correct, well-formed answer of 50 tokens out of 200: 1 (math) − 0.1·50/200, the penalty reported apart.
+        Config config = Config.load(null, List.of("reward.functions={math: 1.0}", "reward.length_penalty.coef=0.1",
+                "data.max_response_length=200"));
+        try (AsyncRewardScorer scorer = Setup.rewardScorer(config)) {
+            RewardResult result = scorer.scoreAll(List.of(response("Q", "\\boxed{42}", 50))).get(0);
+            assertEquals(0.975, result.reward(), 1e-12);
+            assertEquals(-0.025, result.metrics().get("length"), 1e-12);
+        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.reason4j.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reason4j.config.Config;
@@ -59,9 +61,22 @@ class RlTrainerTest {
     }
 
     private static RlTrainer trainer(Config config) throws Exception {
-        RolloutWorker worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), scorer);
-        return new RlTrainer(config, Setup.policy(config, tokenizer), worker,
-                PromptSource.ofTask(Setup.task(config), config.getInt("data.seed")));
+        return trainer(config, scorer);
+    }
+
+    private static RlTrainer trainer(Config config, AsyncRewardScorer rewards) throws Exception {
+        RolloutWorker worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), rewards);
+        return new RlTrainer(config, Setup.policy(config, tokenizer), worker, prompts(config));
+    }
+
+    /** The prompts a trainer with this config draws (a fresh source replays them from the start). */
+    private static PromptSource prompts(Config config) {
+        return PromptSource.ofTask(Setup.task(config), config.getInt("data.seed"));
+    }
+
+    /** A reward that depends on the prompt alone: the same for every response of a group. */
+    private static double promptReward(String groundTruth) {
+        return Math.floorMod(groundTruth.hashCode(), 1000) / 1000.0;
     }
 
     @Test
@@ -99,10 +114,27 @@ class RlTrainerTest {
 
     @Test
     void dynamicSamplingKeepsOnlyGroupsWithDifferentRewards() throws Exception {
-        Map<String, Object> metrics = trainer(config("dynamic_sampling.enable=true",
-                "dynamic_sampling.max_num_gen_batches=3")).step(1);
-        assertTrue(((Number) metrics.get("dynamic_sampling/generation_batches")).intValue() >= 1);
-        assertTrue(((Number) metrics.get("dynamic_sampling/kept_groups")).intValue() <= 4);
+        // Prompts with an odd-hashed answer get a reward that differs between responses, the others 0 for all.
+        java.util.function.Predicate<String> informative = truth -> Math.floorMod(truth.hashCode(), 2) == 1;
+        Config config = config("dynamic_sampling.enable=true", "dynamic_sampling.max_num_gen_batches=3");
+        try (AsyncRewardScorer rewards = new AsyncRewardScorer(input -> RewardResult.of(
+                informative.test(input.groundTruth()) ? Math.floorMod(input.response().hashCode(), 997) / 997.0 : 0),
+                2, Duration.ofSeconds(30))) {
+            Map<String, Object> metrics = trainer(config, rewards).step(1);
+
+            // What the trainer must have done, worked out from the prompts it draws: 4 prompts per batch until 4
+            // informative groups or 3 batches.
+            PromptSource replay = prompts(config);
+            int batches = 0;
+            int informativeGroups = 0;
+            while (informativeGroups < 4 && batches < 3) {
+                informativeGroups += (int) replay.next(4).stream().map(Example::groundTruth).filter(informative).count();
+                batches++;
+            }
+            assertTrue(batches > 1, "the seed should need more than one batch, or the test shows nothing");
+            assertEquals(batches, metrics.get("dynamic_sampling/generation_batches"));
+            assertEquals(Math.min(4, informativeGroups), metrics.get("dynamic_sampling/kept_groups"));
+        }
 
         Example example = new Example("p", null, null, "t", Map.of());
         List<Rollout> rollouts = List.of(rollout(example, 0, 1.0), rollout(example, 0, 1.0),
@@ -110,6 +142,124 @@ class RlTrainerTest {
         List<Rollout> kept = RlTrainer.informativeGroups(rollouts);
         assertEquals(2, kept.size());
         assertTrue(kept.stream().allMatch(r -> r.group() == 1));
+    }
+
+    @Test
+    void remaxSubtractsTheGreedyResponsesReward() throws Exception {
+        // The reward depends on the prompt only, so a greedy response scores what the sampled ones do, and ReMax's
+        // advantage, reward − the greedy reward of the same prompt, is exactly 0 on every token. A baseline taken
+        // from another prompt, or none, would not give 0.
+        Config config = config("algorithm.adv_estimator=remax");
+        try (AsyncRewardScorer rewards = new AsyncRewardScorer(input -> RewardResult.of(
+                promptReward(input.groundTruth())), 2, Duration.ofSeconds(30))) {
+            Map<String, Object> metrics = trainer(config, rewards).step(1);
+            double expected = prompts(config).next(4).stream().mapToDouble(e -> promptReward(e.groundTruth()))
+                    .average().orElseThrow();
+            assertTrue(expected > 0);
+            assertEquals(expected, (Double) metrics.get("reward/greedy_baseline_mean"), 1e-12);
+            assertEquals(0.0, metrics.get("critic/advantages/mean"));
+            assertEquals(0.0, metrics.get("actor/pg_loss"));
+        }
+    }
+
+    @Test
+    void gaesCriticLearnsTheReturns() throws Exception {
+        // Every response gets reward 1, so with γ = λ = 1 the return of every token is 1 and the critic, which starts
+        // near 0, must move its values towards 1: the value loss falls step after step.
+        Config config = config("algorithm.adv_estimator=gae", "critic.lr=1e-2");
+        try (AsyncRewardScorer rewards = new AsyncRewardScorer(input -> RewardResult.of(1.0), 2,
+                Duration.ofSeconds(30))) {
+            RlTrainer trainer = trainer(config, rewards);
+            List<Double> losses = new ArrayList<>();
+            for (int step = 1; step <= 6; step++) {
+                losses.add((Double) trainer.step(step).get("critic/vf_loss"));
+            }
+            assertTrue(losses.get(0) > 0.1, "an untrained critic is far from the returns: " + losses);
+            assertTrue(losses.get(5) < 0.25 * losses.get(0), "the critic should learn the returns: " + losses);
+        }
+    }
+
+    @Test
+    void anEstimatorThatNeedsValuesGetsACritic() throws Exception {
+        List<Boolean> hadValues = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.reason4j.algo.AdvantageEstimators.register("test_needs_values",
+                dev.reason4j.algo.AdvantageEstimator.needingValues(input -> {
+                    hadValues.add(input.values() != null);
+                    return dev.reason4j.algo.AdvantageEstimators.gae(input);
+                }));
+        dev.reason4j.algo.AdvantageEstimators.register("test_needs_nothing", input -> {
+            hadValues.add(input.values() != null);
+            return dev.reason4j.algo.AdvantageEstimators.grpo(input);
+        });
+        Map<String, Object> withValues = trainer(config("algorithm.adv_estimator=test_needs_values")).step(1);
+        Map<String, Object> without = trainer(config("algorithm.adv_estimator=test_needs_nothing")).step(1);
+        assertEquals(List.of(true, false), hadValues);
+        assertFinite(withValues, "critic/vf_loss", "critic/grad_norm");
+        assertFalse(without.containsKey("critic/vf_loss"));
+    }
+
+    @Test
+    void theKlControllerIsTheConfiguredOne() throws Exception {
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
+                () -> trainer(config("algorithm.kl_ctrl.type=adaptiv")));
+        assertTrue(typo.getMessage().contains("algorithm.kl_ctrl.type") && typo.getMessage().contains("adaptive?"),
+                typo.getMessage());
+
+        // An adaptive β moves after every step; a fixed one never does.
+        RlTrainer adaptive = trainer(config("algorithm.use_kl_in_reward=true", "algorithm.kl_ctrl.type=adaptive",
+                "algorithm.kl_ctrl.horizon=10"));
+        double first = (Double) adaptive.step(1).get("actor/reward_kl_penalty_coeff");
+        double second = (Double) adaptive.step(2).get("actor/reward_kl_penalty_coeff");
+        assertEquals(0.001, first, 0);
+        assertEquals(0.001 * (1 - 0.2 * 16 / 10.0), second, 1e-15, "the measured KL is far below target_kl 0.1");
+        RlTrainer fixed = trainer(config("algorithm.use_kl_in_reward=true"));
+        fixed.step(1);
+        assertEquals(0.001, (Double) fixed.step(2).get("actor/reward_kl_penalty_coeff"), 0);
+    }
+
+    @Test
+    void aStepWhoseRewardsAllFailStops() throws Exception {
+        try (AsyncRewardScorer failing = new AsyncRewardScorer(input -> {
+            throw new IllegalArgumentException("sample has no data_source, so no reward function can be chosen");
+        }, 2, Duration.ofSeconds(30))) {
+            RlTrainer trainer = trainer(config(), failing);
+            IllegalArgumentException stop = assertThrows(IllegalArgumentException.class, () -> trainer.step(1));
+            assertEquals("step 1: no reward could be computed for any of the 16 responses (16 failed, 0 timed out),"
+                    + " so there is nothing to learn from; the first failure: sample has no data_source, so no reward"
+                    + " function can be chosen", stop.getMessage());
+        }
+        // One reward computed is enough to go on.
+        RlTrainer.requireSomeRewards(1, List.of(rollout(new Example("p", null, null, "t", Map.of()), 0, 0.0)));
+    }
+
+    @Test
+    void badSamplingKeysAreNamed() {
+        IllegalArgumentException topK = assertThrows(IllegalArgumentException.class,
+                () -> RlConfig.from(config("rollout.top_k=-1"), new int[] {0}));
+        assertEquals("rollout.top_k must be ≥ 0 (0 = off), got -1", topK.getMessage());
+        assertTrue(RlConfig.from(config("actor.recompute=true"), new int[] {0}).actor().recompute());
+        assertEquals(0.5, RlConfig.from(config("actor.loss_scale_factor=0.5"), new int[] {0}).actor().lossConfig()
+                .lossScaleFactor());
+    }
+
+    @Test
+    void recomputationChangesNoNumber() throws Exception {
+        // Recomputed activations are the same activations: the step's losses and gradients are equal.
+        Map<String, Object> stored = trainer(config()).step(1);
+        Map<String, Object> recomputed = trainer(config("actor.recompute=true")).step(1);
+        for (String key : List.of("reward/mean", "actor/pg_loss", "actor/entropy", "actor/grad_norm")) {
+            assertEquals((Double) stored.get(key), (Double) recomputed.get(key), 1e-6, key);
+        }
+    }
+
+    @Test
+    void timingsAreUnderTime() throws Exception {
+        Map<String, Object> metrics = trainer(config()).step(1);
+        assertFinite(metrics, "time/step_s", "time/generate_s", "time/update_s", "time/tokens_per_s");
+        for (String key : metrics.keySet()) {
+            assertTrue(key.startsWith("time/") || !(key.endsWith("_s") || key.contains("timing")
+                    || key.contains("memory") || key.contains("perf")), key);
+        }
     }
 
     private static Rollout rollout(Example example, int group, double reward) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * problem's data source; reports pass@k (unbiased, Chen et al. 2021), maj@k and mean@k for each requested k ≤ n.
  * A response counts as correct when its reward is at least {@link #CORRECT_THRESHOLD}.
  */
-public final class Evaluator {
+public final class HeldOutEvaluator {
     public static final double CORRECT_THRESHOLD = 0.5;
 
     private final RolloutWorker worker;
@@ -23,7 +23,7 @@ public final class Evaluator {
     private final List<Integer> ks;
 
     /** @param sampling n, temperature and length limit of the evaluation samples */
-    public Evaluator(RolloutWorker worker, SamplingParams sampling, List<Integer> ks) {
+    public HeldOutEvaluator(RolloutWorker worker, SamplingParams sampling, List<Integer> ks) {
         this.worker = worker;
         this.sampling = sampling;
         this.ks = ks.stream().filter(k -> k >= 1 && k <= sampling.n()).toList();

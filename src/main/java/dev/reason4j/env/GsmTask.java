@@ -21,7 +21,7 @@ import java.util.Random;
  * The canonical key is the arithmetic alone (names, items and wording vary within a split, never across).
  * The verifier compares the last {@code \boxed{}} to the answer as an exact integer.
  */
-public final class WordProblemTask implements Task {
+public final class GsmTask implements Task {
     public static final String NAME = "gsm";
 
     private record Person(String name, String he, String him, String his) {
@@ -41,7 +41,7 @@ public final class WordProblemTask implements Task {
     private final int maxNumber;
     private final boolean think;
 
-    public WordProblemTask(Map<String, Object> options) {
+    public GsmTask(Map<String, Object> options) {
         TaskOptions read = new TaskOptions(NAME, options);
         minSteps = read.integer("min_steps", 2, 1, 20);
         maxSteps = read.integer("max_steps", 3, minSteps, 20);

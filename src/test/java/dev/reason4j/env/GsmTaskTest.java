@@ -8,10 +8,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class WordProblemTaskTest {
+class GsmTaskTest {
     @Test
     void stepsOptionSetsTheNumberOfLines() {
-        WordProblemTask task = new WordProblemTask(Map.of("min_steps", 3, "max_steps", 5));
+        GsmTask task = new GsmTask(Map.of("min_steps", 3, "max_steps", 5));
         Random random = new Random(4);
         for (int i = 0; i < 300; i++) {
             Problem problem = task.generate(random);
@@ -24,7 +24,7 @@ class WordProblemTaskTest {
 
     @Test
     void verifyIsExactOnTheLastBox() {
-        WordProblemTask task = new WordProblemTask(Map.of());
+        GsmTask task = new GsmTask(Map.of());
         assertEquals(1.0, task.verify("7+5=12\n\\boxed{12}", "12"));
         assertEquals(0.0, task.verify("\\boxed{12 apples}", "12"));
         assertEquals(0.0, task.verify("\\boxed{13}", "12"));

@@ -1,0 +1,102 @@
+package dev.reason4j.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A step's rollouts as verl's [B][R] response matrices (R = the longest response, right-padded with mask 0), and
+ * the mapping between them and the model's per-sequence arrays, where response token j of a sequence with prompt
+ * length P is predicted at position P − 1 + j.
+ */
+final class Batch {
+    final List<Rollout> rollouts;
+    final int size;
+    final int width;
+    final int[] promptLengths;
+    final int[] responseLengths;
+    final double[][] responseMask;
+    final double[][] oldLogProbs;
+    final int[] groupIds;
+
+    Batch(List<Rollout> rollouts) {
+        this.rollouts = List.copyOf(rollouts);
+        size = rollouts.size();
+        promptLengths = new int[size];
+        responseLengths = new int[size];
+        groupIds = new int[size];
+        int longest = 0;
+        for (int b = 0; b < size; b++) {
+            promptLengths[b] = rollouts.get(b).promptTokens().length;
+            responseLengths[b] = rollouts.get(b).responseTokens().length;
+            groupIds[b] = rollouts.get(b).group();
+            longest = Math.max(longest, responseLengths[b]);
+        }
+        width = longest;
+        responseMask = new double[size][width];
+        oldLogProbs = new double[size][width];
+        for (int b = 0; b < size; b++) {
+            float[] logProbs = rollouts.get(b).logProbs();
+            for (int t = 0; t < responseLengths[b]; t++) {
+                responseMask[b][t] = 1;
+                oldLogProbs[b][t] = logProbs[t];
+            }
+        }
+    }
+
+    /** Each response's reward on its last token, 0 elsewhere (verl's token-level scores of an outcome reward). */
+    double[][] outcomeRewards() {
+        double[][] rewards = new double[size][width];
+        for (int b = 0; b < size; b++) {
+            int last = responseLengths[b] - 1;
+            if (last >= 0) {
+                rewards[b][last] = rollouts.get(b).reward().reward();
+            }
+        }
+        return rewards;
+    }
+
+    /** Prompt + response token sequences of {@code rows}, as the model's forward takes them. */
+    List<int[]> sequences(int[] rows) {
+        List<int[]> sequences = new ArrayList<>(rows.length);
+        for (int row : rows) {
+            sequences.add(rollouts.get(row).sequence());
+        }
+        return sequences;
+    }
+
+    /** The rows {@code rows} of a [B][R] matrix (shared, not copied). */
+    double[][] rows(double[][] matrix, int[] rows) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = matrix[rows[i]];
+        }
+        return out;
+    }
+
+    /** Per-sequence model outputs (indexed by position) → [rows][R] response matrix. */
+    double[][] sliceResponses(int[] rows, float[][] perSequence) {
+        double[][] out = new double[rows.length][width];
+        for (int i = 0; i < rows.length; i++) {
+            int row = rows[i];
+            int first = promptLengths[row] - 1;
+            for (int t = 0; t < responseLengths[row]; t++) {
+                out[i][t] = perSequence[i][first + t];
+            }
+        }
+        return out;
+    }
+
+    /** [rows][R] gradient → per-sequence arrays shaped like {@code like}, zero outside the response. */
+    float[][] toSequenceGrads(int[] rows, double[][] responseGrads, float[][] like) {
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            int row = rows[i];
+            out[i] = new float[like[i].length];
+            int first = promptLengths[row] - 1;
+            for (int t = 0; t < responseLengths[row]; t++) {
+                out[i][first + t] = (float) responseGrads[i][t];
+            }
+        }
+        return out;
+    }
+}
