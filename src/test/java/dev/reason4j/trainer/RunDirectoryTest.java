@@ -45,13 +45,19 @@ class RunDirectoryTest {
         return console.toString();
     }
 
+    /** ResumeTest's 4-step run, trained in temp/run: checkpoints at steps 2 and 4. */
+    private Config trainedRun() throws IOException {
+        ResumeTest.registerReward();
+        Config config = ResumeTest.config(tokenizer());
+        train(config, temp.resolve("run"));
+        return config;
+    }
+
     @Test
     void aRunDirectoryHoldsOneRunAndItsCheckpointsAreUsable() throws Exception {
-        Path tokenizer = tokenizer();
-        ResumeTest.registerReward();
-        Config config = ResumeTest.config(tokenizer);
+        Config config = trainedRun();
+        Path tokenizer = temp.resolve("tokenizer");
         Path run = temp.resolve("run");
-        train(config, run);
         assertEquals(List.of(1, 2, 3, 4), rlSteps(run));
 
         // Files carry the user's umask (as a file this test writes does), not createTempFile's 0600.
@@ -94,11 +100,8 @@ class RunDirectoryTest {
 
     @Test
     void aBrokenLatestCheckpointIsNamedAndLatestIntactResumesFromTheOneBefore() throws Exception {
-        Path tokenizer = tokenizer();
-        ResumeTest.registerReward();
-        Config config = ResumeTest.config(tokenizer);
+        Config config = trainedRun();
         Path run = temp.resolve("run");
-        train(config, run);
         Path checkpoint = run.resolve("checkpoints/step-000004");
 
         // A truncated tensor file.
