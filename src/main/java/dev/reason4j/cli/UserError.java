@@ -14,6 +14,16 @@ import java.nio.file.NotDirectoryException;
  * @param exitCode 2 for bad input (arguments, config, data), 1 otherwise
  */
 record UserError(String message, boolean expected, int exitCode) {
+    /** Jackson's location suffix, "\n at [Source: REDACTED (...); line: 2, column: 1]", kept as "(line 2, column 1)". */
+    private static final java.util.regex.Pattern JSON_LOCATION =
+            java.util.regex.Pattern.compile("\\s*at \\[Source: .*?; line: (\\d+), column: (\\d+)\\]");
+
+    /** One line: a JSON parser's location folded in, any further lines dropped. */
+    UserError {
+        message = JSON_LOCATION.matcher(message == null ? "" : message).replaceAll(" (line $1, column $2)")
+                .lines().findFirst().orElse("");
+    }
+
     /** The line for a failure, looking through the wrappers (UncheckedIOException, ExecutionException, ...). */
     static UserError of(Throwable failure) {
         for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
