@@ -40,6 +40,11 @@ public final class PolicyLosses {
         REGISTRY.register(name, loss);
     }
 
+    /** Removes a registered name (a test's own entry, when it is done). */
+    public static void unregister(String name) {
+        REGISTRY.unregister(name);
+    }
+
     /** Registered names, sorted. */
     public static SortedSet<String> names() {
         return REGISTRY.names();

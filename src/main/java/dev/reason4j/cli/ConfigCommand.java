@@ -23,7 +23,9 @@ final class ConfigCommand implements Command {
 
                 Prints the configuration a run would use: the defaults, then FILE merged on top, then each
                 override (e.g. actor.clip_ratio_high=0.28 data.train_files=[a.jsonl,b.jsonl]). Unknown keys
-                and wrongly typed values are errors. With no arguments it prints every key and its default.""";
+                and wrongly typed or out-of-range values are errors naming the key. With no arguments it prints
+                every key with its default and what it means (the comments of defaults.yaml); the output loads
+                back as a config file.""";
     }
 
     @Override
@@ -31,7 +33,7 @@ final class ConfigCommand implements Command {
         String file = args.string("config", null);
         args.rejectUnknown();
         Config config = Config.load(file == null ? null : Path.of(file), args.positional());
-        System.out.print(config.toYaml());
+        System.out.print(config.toCommentedYaml());
         return 0;
     }
 }

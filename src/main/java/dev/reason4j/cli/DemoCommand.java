@@ -2,10 +2,10 @@ package dev.reason4j.cli;
 
 import dev.reason4j.config.Config;
 import dev.reason4j.trainer.Demo;
+import dev.reason4j.trainer.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code ./reason4j demo}: from nothing to a model that RL made measurably better at reasoning. */
@@ -25,27 +25,33 @@ final class DemoCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: ./reason4j demo [--out DIR] [--config FILE] [section.key=value ...]
+                usage: ./reason4j demo [--out DIR] [--overwrite] [--config FILE] [section.key=value ...]
 
                 From nothing, on this CPU: trains a BPE tokenizer and a tiny Qwen3-shaped model on a built-in
                 task, fine-tunes it on worked solutions (SFT), evaluates pass@1 on held-out problems, runs GRPO
                 with the task's exact verifier as the reward, and evaluates again. Settings: the demo's config
                 (src/main/resources/dev/reason4j/config/demo.yaml) on top of the defaults, then FILE, then overrides.
-                Writes DIR/summary.json (eval_before, eval_after, wall_seconds), DIR/metrics.jsonl, DIR/rl/
-                (RL metrics, checkpoints, resolved config) and DIR/curves.png. Default DIR: runs/demo.""";
+                Writes DIR/summary.json (eval_before, eval_after, wall_seconds), DIR/config.yaml, DIR/tokenizer/,
+                DIR/sft/ and DIR/rl/ (each run's metrics, checkpoints and resolved config), DIR/sft_model/ and
+                DIR/rl_model/ (model directories with the tokenizer files) and DIR/curves.png. Default DIR:
+                runs/demo. Run again with the same settings, it resumes (or finds the demo complete); with other
+                settings it refuses: give --out NEW_DIR, or --overwrite to delete DIR's demo first.""";
     }
 
     @Override
     public int run(Args args) throws IOException {
         Path out = Path.of(args.string("out", "runs/demo"));
         String file = args.string("config", null);
+        boolean overwrite = args.flag("overwrite");
         args.rejectUnknown();
         Config config = demoConfig();
         if (file != null) {
             config = config.merge(Path.of(file));
         }
         config = config.override(args.positional());
-        Files.createDirectories(out);
+        if (overwrite) {
+            RunDirectory.clear(out);
+        }
         new Demo(config, out, System.out).run();
         return 0;
     }

@@ -27,9 +27,10 @@ final class EvalCommand implements Command {
                 Samples trainer.eval.n responses per held-out problem (data.val_size problems of data.task's
                 held-out split) at trainer.eval.temperature (0 = greedy) and prints one JSON object with
                 pass@k for each k in trainer.eval.k (Chen et al.'s unbiased estimator), maj@k and mean@k.
-                DIR is a Hugging Face model directory or a checkpoint's policy/ directory (with tokenizer files,
-                or give model.tokenizer=DIR).
-                Example: ./reason4j eval --model runs/demo/rl_model model.tokenizer=runs/demo/tokenizer \\
+                With data.train_files and no data.val_files, the held-out records are those training held out
+                (the same seeded split). DIR is a Hugging Face model directory, a checkpoint's policy/ or the
+                demo's rl_model/ (each carries its tokenizer files; model.tokenizer=DIR gives another).
+                Example: ./reason4j eval --model runs/demo/rl_model \\
                          trainer.eval.n=8 'trainer.eval.k=[1,4,8]' trainer.eval.temperature=1.0""";
     }
 
@@ -38,6 +39,9 @@ final class EvalCommand implements Command {
         String model = args.require("model");
         String file = args.string("config", null);
         args.rejectUnknown();
+        if (!java.nio.file.Files.isDirectory(Path.of(model))) {
+            throw new IllegalArgumentException("--model: directory does not exist: " + model);
+        }
         List<String> overrides = new ArrayList<>();
         overrides.add("model.path=" + model);
         overrides.addAll(args.positional());

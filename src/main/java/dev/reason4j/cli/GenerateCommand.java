@@ -1,19 +1,25 @@
 package dev.reason4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.model.Precision;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.rollout.Completion;
 import dev.reason4j.rollout.Generator;
 import dev.reason4j.rollout.SamplingParams;
-
+import dev.reason4j.tokenizer.ChatTemplate;
+import dev.reason4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** {@code ./reason4j generate}: samples continuations of token-id prompts from an HF model directory. */
+/** {@code ./reason4j generate}: samples continuations of text, chat or token-id prompts from an HF model directory. */
 final class GenerateCommand implements Command {
     @Override
     public String name() {
@@ -22,31 +28,38 @@ final class GenerateCommand implements Command {
 
     @Override
     public String summary() {
-        return "sample token ids from a model directory (KV cache, top-k/p, min-p)";
+        return "sample from a model directory: text or token-id prompts (KV cache, top-k/p, min-p)";
     }
 
     @Override
     public String help() {
         return """
-                usage: ./reason4j generate --model DIR --prompt-ids 1,2,3[;4,5] [--n 1] [--max-new-tokens 64]
-                                           [--temperature 1] [--top-k 0] [--top-p 1] [--min-p 0] [--seed 0]
-                                           [--stop-ids 2,3] [--dtype bf16|f32]
+                usage: ./reason4j generate --model DIR (--prompt TEXT | --messages FILE | --prompt-ids 1,2,3[;4,5])
+                                           [--tokenizer DIR] [--n 1] [--max-new-tokens 64] [--temperature 1]
+                                           [--top-k 0] [--top-p 1] [--min-p 0] [--seed 0] [--stop-ids 2,3]
+                                           [--dtype bf16|f32]
 
                 Loads an HF model directory (config.json + safetensors; Qwen2, Qwen3, Llama 3) and samples
-                continuations of each prompt (prompts separated by ';'). Prints one JSON line per completion:
-                prompt, sample, tokens, logprobs (of the temperature-scaled distribution), finish (stop|length).
+                continuations of each prompt. --prompt TEXT is one user message and --messages FILE holds JSON
+                lines {"messages": [{"role", "content"}, ...]} (as render-chat reads them; the generation prompt
+                is added unless a line says "add_generation_prompt": false), each rendered with the chat template
+                of --tokenizer DIR (default: the model directory). --prompt-ids gives token ids directly (prompts
+                separated by ';'). Prints one JSON line per completion: prompt, sample, tokens, text (decoded,
+                when a tokenizer is there), logprobs (of the temperature-scaled distribution, per token, each
+                written as the shortest decimal that reads back as the same float), finish (stop|length).
                 Timings and heap use go to stderr. --dtype bf16 (default) holds weights in bfloat16: half the memory.
-                Temperature 0 is greedy. Stop ids default to the config's eos_token_id.
+                Temperature 0 is greedy. Stop ids default to the model config's eos_token_id and the tokenizer's
+                eos token.
                 """;
     }
 
     @Override
     public int run(Args args) throws Exception {
         Path modelDir = Path.of(args.require("model"));
-        List<int[]> prompts = new ArrayList<>();
-        for (String prompt : args.require("prompt-ids").split(";")) {
-            prompts.add(parseIds(prompt, "--prompt-ids"));
-        }
+        String promptText = args.string("prompt", null);
+        String messagesFile = args.string("messages", null);
+        String promptIds = args.string("prompt-ids", null);
+        String tokenizerOption = args.string("tokenizer", null);
         String dtype = args.string("dtype", "bf16");
         if (!dtype.equals("bf16") && !dtype.equals("f32")) {
             throw new IllegalArgumentException("--dtype must be bf16 or f32, got '" + dtype + "'");
@@ -60,32 +73,53 @@ final class GenerateCommand implements Command {
         long seed = args.integer("seed", 0);
         String stopIds = args.string("stop-ids", null);
         args.rejectUnknown();
+        if ((promptText != null ? 1 : 0) + (messagesFile != null ? 1 : 0) + (promptIds != null ? 1 : 0) != 1) {
+            throw new IllegalArgumentException("give one of --prompt TEXT, --messages FILE or --prompt-ids IDS");
+        }
+        if (!Files.isDirectory(modelDir)) {
+            throw new IllegalArgumentException("--model: directory does not exist: " + modelDir);
+        }
+        Path tokenizerDir = tokenizerOption != null ? Path.of(tokenizerOption) : modelDir;
+        Tokenizer tokenizer = null;
+        if (tokenizerOption != null || promptIds == null || Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+            if (!Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
+                throw new IllegalArgumentException(tokenizerDir + " has no tokenizer.json; give the tokenizer's "
+                        + "directory with --tokenizer DIR");
+            }
+            tokenizer = Tokenizer.load(tokenizerDir);
+        }
+        List<int[]> prompts = new ArrayList<>();
+        if (promptIds != null) {
+            for (String prompt : promptIds.split(";")) {
+                prompts.add(parseIds(prompt, "--prompt-ids"));
+            }
+        } else {
+            ChatTemplate template = ChatTemplate.of(tokenizer);
+            for (ChatTemplate.ChatRequest request : promptText != null
+                    ? List.of(ChatTemplate.ChatRequest.of(List.of(Map.of("role", "user", "content", promptText)), true))
+                    : readConversations(Path.of(messagesFile))) {
+                prompts.add(tokenizer.encode(template.render(request), false));
+            }
+        }
 
         long start = System.nanoTime();
         Transformer model = Transformer.load(modelDir, dtype.equals("bf16") ? Precision.BF16 : Precision.FP32);
         long loaded = System.nanoTime();
         long cpuBefore = processCpuNanos();
+        Set<Integer> stopSet = new LinkedHashSet<>(model.config().eosTokenIds());
+        if (tokenizer != null) {
+            tokenizer.eosTokenId().ifPresent(stopSet::add);
+        }
         int[] stops = stopIds != null ? parseIds(stopIds, "--stop-ids")
-                : model.config().eosTokenIds().stream().mapToInt(Integer::intValue).toArray();
+                : stopSet.stream().mapToInt(Integer::intValue).toArray();
         SamplingParams params = new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, seed, stops);
         List<Completion> completions = new Generator(model).generate(prompts, params);
         long done = System.nanoTime();
         long cpu = processCpuNanos() - cpuBefore;
 
-        ObjectMapper json = new ObjectMapper();
         int generated = 0;
         for (Completion c : completions) {
-            ObjectNode line = json.createObjectNode();
-            line.put("prompt", c.promptIndex());
-            line.put("sample", c.sampleIndex());
-            var tokens = line.putArray("tokens");
-            Arrays.stream(c.tokens()).forEach(tokens::add);
-            var logProbs = line.putArray("logprobs");
-            for (float lp : c.logProbs()) {
-                logProbs.add(lp);
-            }
-            line.put("finish", c.finishReason().name().toLowerCase());
-            System.out.println(json.writeValueAsString(line));
+            System.out.println(JsonLines.JSON.writeValueAsString(completionJson(c, tokenizer)));
             generated += c.tokens().length;
         }
         Runtime runtime = Runtime.getRuntime();
@@ -96,6 +130,59 @@ final class GenerateCommand implements Command {
                 (done - loaded) / 1e9, generated, generated / ((done - loaded) / 1e9), cpu / 1e9 / Math.max(1, generated),
                 (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0, runtime.maxMemory() / 1048576.0);
         return 0;
+    }
+
+    /**
+     * One completion as JSON. Log-probs are added as floats, which Jackson writes with {@code Float.toString}'s
+     * shortest decimal: the text reads back as the same float bit for bit (widening to double first would not).
+     */
+    static ObjectNode completionJson(Completion c, Tokenizer tokenizer) {
+        ObjectNode line = JsonLines.JSON.createObjectNode();
+        line.put("prompt", c.promptIndex());
+        line.put("sample", c.sampleIndex());
+        var tokens = line.putArray("tokens");
+        Arrays.stream(c.tokens()).forEach(tokens::add);
+        if (tokenizer != null) {
+            line.put("text", tokenizer.decode(c.tokens()));
+        }
+        var logProbs = line.putArray("logprobs");
+        for (float lp : c.logProbs()) {
+            logProbs.add(lp);
+        }
+        line.put("finish", c.finishReason().name().toLowerCase());
+        return line;
+    }
+
+    /** JSON lines of render-chat's conversations; the generation prompt is on unless a line turns it off. */
+    static List<ChatTemplate.ChatRequest> readConversations(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--messages: file not found: " + file);
+        }
+        List<ChatTemplate.ChatRequest> requests = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String where = file + ":" + (i + 1) + ": ";
+            try {
+                if (!(JsonLines.JSON.readTree(lines.get(i)) instanceof ObjectNode input)) {
+                    throw new IllegalArgumentException("expected a JSON object {\"messages\": [...]}");
+                }
+                if (!input.has("add_generation_prompt")) {
+                    input.put("add_generation_prompt", true);
+                }
+                requests.add(RenderChatCommand.request(input));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + e.getMessage());
+            }
+        }
+        if (requests.isEmpty()) {
+            throw new IllegalArgumentException("--messages: " + file + " holds no conversation");
+        }
+        return requests;
     }
 
     /** CPU time of the whole process: honest timing on a shared machine, where wall time includes waiting. */

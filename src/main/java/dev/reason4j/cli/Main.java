@@ -1,6 +1,6 @@
 package dev.reason4j.cli;
 
-import dev.reason4j.safetensors.SafetensorsException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,41 +32,57 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        List<String> words = new ArrayList<>(Arrays.asList(argv));
+        boolean debug = words.remove("--debug") || "1".equals(System.getenv("REASON4J_DEBUG"));
         Map<String, Command> byName = new LinkedHashMap<>();
         for (Command command : COMMANDS) {
             byName.put(command.name(), command);
         }
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+        if (words.isEmpty() || words.getFirst().equals("--help") || words.getFirst().equals("-h")
+                || words.getFirst().equals("help")) {
             printUsage(byName);
-            return argv.length == 0 ? 2 : 0;
+            return words.isEmpty() ? 2 : 0;
         }
-        Command command = byName.get(argv[0]);
+        if (words.getFirst().equals("--version")) {
+            System.out.println("reason4j " + version());
+            return 0;
+        }
+        Command command = byName.get(words.getFirst());
         if (command == null) {
-            System.err.println("reason4j: unknown command '" + argv[0] + "'");
+            System.err.println("reason4j: unknown command '" + words.getFirst() + "'");
             printUsage(byName);
             return 2;
         }
-        String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
-        if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+        List<String> rest = words.subList(1, words.size());
+        if (rest.contains("--help") || rest.contains("-h")) {
             System.out.println(command.help());
             return 0;
         }
         try {
-            return command.run(new Args(rest));
-        } catch (IllegalArgumentException | SafetensorsException e) {   // bad input: the message names the file
-            System.err.println("reason4j " + command.name() + ": " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            System.err.println("reason4j " + command.name() + ": " + e);
-            e.printStackTrace();
-            return 1;
+            return command.run(new Args(rest.toArray(String[]::new)));
+        } catch (Throwable e) {
+            UserError error = UserError.of(e);
+            System.err.println("reason4j " + command.name() + ": " + error.message());
+            if (debug) {
+                e.printStackTrace();
+            } else if (!error.expected()) {
+                System.err.println("reason4j: (run with --debug or REASON4J_DEBUG=1 for the stack trace)");
+            }
+            return error.exitCode();
         }
+    }
+
+    /** The project version, from the jar's manifest (or "dev" when run from classes). */
+    static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev (not from a built jar)";
     }
 
     private static void printUsage(Map<String, Command> byName) {
         System.out.println("Reason4j: reinforcement learning for reasoning language models, in one JVM.");
         System.out.println();
-        System.out.println("usage: ./reason4j COMMAND [options]   (./reason4j COMMAND --help for each)");
+        System.out.println("usage: ./reason4j [--debug] COMMAND [options]   (./reason4j COMMAND --help for each;"
+                + " --version)");
         System.out.println();
         for (Command command : byName.values()) {
             System.out.printf("  %-16s %s%n", command.name(), command.summary());

@@ -2,6 +2,7 @@ package dev.reason4j.cli;
 
 import dev.reason4j.config.Config;
 import dev.reason4j.trainer.Experiment;
+import dev.reason4j.trainer.RunDirectory;
 import java.nio.file.Path;
 
 /** {@code ./reason4j train}: RL from a config, resumable. */
@@ -19,14 +20,16 @@ final class TrainCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: ./reason4j train [--config FILE] [--out DIR] [section.key=value ...]
+                usage: ./reason4j train [--config FILE] [--out DIR] [--overwrite] [section.key=value ...]
 
                 Runs reinforcement learning as configured (./reason4j config prints every key and default):
                 model.path (a Hugging Face model directory) or a new tiny model, data.task or data.train_files,
                 algorithm.adv_estimator, actor.*, rollout.*, reward.*, trainer.*. The run directory (--out, else
                 trainer.out_dir) receives config.yaml (resolved), metrics.jsonl (one line per step) and
-                checkpoints/ (atomic). Running the same command again resumes from the latest checkpoint
-                (trainer.resume=auto; 'disable' starts over; a path resumes from that checkpoint).
+                checkpoints/ (atomic; the last trainer.max_checkpoints kept). The directory belongs to one run:
+                the same command again resumes it from its latest checkpoint (trainer.resume=auto;
+                latest_intact skips broken checkpoints; a path resumes from that checkpoint), and other settings
+                are refused — give --out NEW_DIR, or --overwrite to delete the old run first.
                 Example: ./reason4j train --config my.yaml algorithm.adv_estimator=grpo actor.clip_ratio_high=0.28""";
     }
 
@@ -34,9 +37,13 @@ final class TrainCommand implements Command {
     public int run(Args args) throws Exception {
         String file = args.string("config", null);
         String out = args.string("out", null);
+        boolean overwrite = args.flag("overwrite");
         args.rejectUnknown();
         Config config = Config.load(file == null ? null : Path.of(file), args.positional());
         Path runDirectory = Path.of(out != null ? out : config.getString("trainer.out_dir"));
+        if (overwrite) {
+            RunDirectory.clear(runDirectory);
+        }
         try (Experiment experiment = new Experiment(config)) {
             experiment.train(runDirectory, System.out);
         }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,7 +31,11 @@ public final class Config {
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
     private static final Pattern DECIMAL =
             Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?|[-+]?(\\.inf|\\.Inf|\\.INF)|\\.nan|\\.NaN");
-    private static final Map<String, Object> DEFAULTS = loadDefaults();
+    private static final String DEFAULTS_TEXT = loadDefaultsText();
+    private static final Map<String, Object> DEFAULTS = Collections.unmodifiableMap(
+            asStringMap((Map<?, ?>) Yaml.parse(DEFAULTS_TEXT, DEFAULTS_RESOURCE).tree()));
+    /** The comment beside each key in {@code defaults.yaml}, by dotted path. */
+    private static final Map<String, String> COMMENTS = Collections.unmodifiableMap(Yaml.comments(DEFAULTS_TEXT));
 
     /** The defaults tree at this section: gives each key's type. */
     private final Map<String, Object> schema;
@@ -162,7 +165,9 @@ public final class Config {
                             + defaultSection.keySet() + ", not a value (got " + describe(value) + ")");
                 }
             } else {
-                target.put(key, coerce(keyPath, defaultValue, value, where));
+                Object coerced = coerce(keyPath, defaultValue, value, where);
+                Ranges.check(keyPath, coerced, where.at(keyPath));
+                target.put(key, coerced);
             }
         }
     }
@@ -419,17 +424,21 @@ public final class Config {
         return Yaml.write(values);
     }
 
-    /** Writes {@link #toYaml()} atomically (temp file, then rename). */
-    public void save(Path file) throws IOException {
-        Path absolute = file.toAbsolutePath();
-        Files.createDirectories(absolute.getParent());
-        Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(temp, toYaml(), StandardCharsets.UTF_8);
-            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+    /**
+     * The resolved config as YAML with the comment of each key from {@code defaults.yaml} and its allowed range
+     * beside it (what {@code ./reason4j config} prints); it loads back to the same config.
+     */
+    public String toCommentedYaml() {
+        requireRoot();
+        Map<String, String> comments = new LinkedHashMap<>(COMMENTS);
+        Ranges.BY_KEY.forEach((key, range) -> comments.merge(key, "(" + range.describe() + ")",
+                (comment, allowed) -> comment + " " + allowed));
+        return Yaml.writeCommented(values, schema, comments);
+    }
+
+    /** The comment beside a key (dotted path) in {@code defaults.yaml}, or null. */
+    public static String comment(String path) {
+        return COMMENTS.get(path);
     }
 
     @Override
@@ -499,13 +508,12 @@ public final class Config {
         return value;
     }
 
-    private static Map<String, Object> loadDefaults() {
+    private static String loadDefaultsText() {
         try (InputStream in = Config.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + DEFAULTS_RESOURCE + " next to " + Config.class);
             }
-            Object tree = Yaml.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS_RESOURCE).tree();
-            return Collections.unmodifiableMap(asStringMap((Map<?, ?>) tree));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
         }

@@ -40,6 +40,13 @@ public final class Registry<T> {
         entries.put(name, value);
     }
 
+    /** Removes {@code name} (a test's or a plugin's own entry, when it is done with it). */
+    public synchronized void unregister(String name) {
+        if (entries.remove(name) == null) {
+            throw new IllegalArgumentException("unknown " + kind + " '" + name + "'");
+        }
+    }
+
     /** The entry called {@code name}; an unknown name is an error that suggests the nearest and lists them all. */
     public synchronized T get(String name) {
         T value = entries.get(name);

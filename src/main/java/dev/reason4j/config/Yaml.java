@@ -129,6 +129,91 @@ final class Yaml {
         return line > 0 ? source + ":" + line + ": " : source + ": ";
     }
 
+    private static final java.util.regex.Pattern KEY_LINE =
+            java.util.regex.Pattern.compile("^( *)([A-Za-z_][A-Za-z0-9_]*):(.*)$");
+
+    /**
+     * The trailing {@code # comment} of each key line of a block-style document, by dotted path (two-space
+     * indentation per level, as {@code defaults.yaml} is written). Lines that are only comments are skipped.
+     */
+    static Map<String, String> comments(String text) {
+        Map<String, String> comments = new LinkedHashMap<>();
+        List<String> stack = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            java.util.regex.Matcher key = KEY_LINE.matcher(line);
+            if (!key.matches()) {
+                continue;
+            }
+            int depth = key.group(1).length() / 2;
+            while (stack.size() > depth) {
+                stack.removeLast();
+            }
+            stack.add(key.group(2));
+            int hash = key.group(3).indexOf(" #");
+            if (hash >= 0) {
+                comments.put(String.join(".", stack), key.group(3).substring(hash + 2).strip());
+            }
+        }
+        return comments;
+    }
+
+    /**
+     * A tree as block YAML with each key's comment beside it. Sections are those of {@code schema} (an open map
+     * such as {@code data.task_options} is a value); leaf values are in flow style (JSON where quoting is needed,
+     * which YAML reads back the same), so the text loads back to the same tree.
+     */
+    static String writeCommented(Map<String, Object> tree, Map<String, Object> schema, Map<String, String> comments) {
+        StringBuilder out = new StringBuilder();
+        writeCommented(tree, schema, comments, "", 0, out);
+        return out.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void writeCommented(Map<String, Object> tree, Map<String, Object> schema,
+                                       Map<String, String> comments, String path, int depth, StringBuilder out) {
+        for (Map.Entry<String, Object> entry : tree.entrySet()) {
+            String keyPath = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
+            boolean section = schema.get(entry.getKey()) instanceof Map<?, ?> keys && !keys.isEmpty()
+                    && entry.getValue() instanceof Map;
+            StringBuilder line = new StringBuilder("  ".repeat(depth)).append(entry.getKey()).append(':');
+            if (!section) {
+                line.append(' ').append(flow(entry.getValue()));
+            }
+            String comment = comments.get(keyPath);
+            if (comment != null) {
+                line.append(" ".repeat(Math.max(1, 34 - line.length()))).append("# ").append(comment);
+            }
+            out.append(line).append('\n');
+            if (section) {
+                writeCommented((Map<String, Object>) entry.getValue(), (Map<String, Object>) schema.get(entry.getKey()),
+                        comments, keyPath, depth + 1, out);
+            }
+            if (depth == 0 && section) {
+                out.append('\n');
+            }
+        }
+    }
+
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z_/][A-Za-z0-9_./\\-]*");
+
+    /** One value in flow style: plain words unquoted, other strings and structures as JSON. */
+    private static String flow(Object value) {
+        if (value instanceof Double number && Double.isFinite(number)) {
+            return number.toString().replace('E', 'e');   // 1.0e-6, not 1.0E-6
+        }
+        if (value instanceof String s && PLAIN.matcher(s).matches()
+                && !s.matches("(?i)true|false|null|yes|no|on|off|y|n|~")) {
+            return s;
+        }
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value, e);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** Block-style YAML of a tree. */
     static String write(Object tree) {
         try {

@@ -40,31 +40,52 @@ public final class Datasets {
     private Datasets() {
     }
 
+    /**
+     * A check of each record against what the run needs (say, the fields its reward reads): returns the record,
+     * possibly completed with a default, or throws IllegalArgumentException; the loader prefixes the file and line.
+     */
+    @FunctionalInterface
+    public interface RecordCheck {
+        RecordCheck NONE = example -> example;
+
+        Example check(Example example);
+    }
+
     /** All records of the files, in order. */
     public static List<Example> load(List<Path> files) {
+        return load(files, RecordCheck.NONE);
+    }
+
+    /** All records of the files, in order, each passed through {@code check}. */
+    public static List<Example> load(List<Path> files, RecordCheck check) {
         List<Example> examples = new ArrayList<>();
         for (Path file : files) {
-            examples.addAll(load(file));
+            examples.addAll(load(file, check));
         }
         return examples;
     }
 
     /** The records of one {@code .jsonl} or {@code .parquet} file. */
     public static List<Example> load(Path file) {
+        return load(file, RecordCheck.NONE);
+    }
+
+    /** The records of one {@code .jsonl} or {@code .parquet} file, each passed through {@code check}. */
+    public static List<Example> load(Path file, RecordCheck check) {
         String name = file.getFileName().toString().toLowerCase();
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("dataset file not found: " + file);
         }
         if (name.endsWith(".jsonl")) {
-            return loadJsonLines(file);
+            return loadJsonLines(file, check);
         }
         if (name.endsWith(".parquet")) {
-            return loadParquet(file);
+            return loadParquet(file, check);
         }
         throw new IllegalArgumentException("dataset " + file + ": unsupported file type (expected .jsonl or .parquet)");
     }
 
-    private static List<Example> loadJsonLines(Path file) {
+    private static List<Example> loadJsonLines(Path file, RecordCheck check) {
         List<Example> examples = new ArrayList<>();
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -84,7 +105,7 @@ public final class Datasets {
                 if (!(record instanceof Map<?, ?> map)) {
                     throw new IllegalArgumentException(where + ": expected a JSON object, got " + line.strip());
                 }
-                examples.add(toExample(stringKeys(map), where));
+                examples.add(checked(toExample(stringKeys(map), where), check, where));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("dataset " + file + ": " + e.getMessage(), e);
@@ -92,7 +113,7 @@ public final class Datasets {
         return examples;
     }
 
-    private static List<Example> loadParquet(Path file) {
+    private static List<Example> loadParquet(Path file, RecordCheck check) {
         List<Example> examples = new ArrayList<>();
         int row = 0;
         try (ParquetFileReader reader = ParquetFileReader.open(InputFile.of(file));
@@ -104,7 +125,8 @@ public final class Datasets {
                 for (int i = 0; i < rows.getFieldCount(); i++) {
                     record.put(rows.getFieldName(i), plain(rows.getValue(i)));
                 }
-                examples.add(toExample(record, file + ": row " + row));
+                String where = file + ": row " + row;
+                examples.add(checked(toExample(record, where), check, where));
             }
         } catch (IOException | RuntimeException e) {
             if (e instanceof IllegalArgumentException bad && bad.getMessage() != null
@@ -115,6 +137,14 @@ public final class Datasets {
                     + (row > 0 ? " after row " + row : "") + ": " + rootCause(e), e);
         }
         return examples;
+    }
+
+    private static Example checked(Example example, RecordCheck check, String where) {
+        try {
+            return check.check(example);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
     }
 
     /** Hardwood's row values as plain Java: structs and maps to maps, lists to lists. */

@@ -172,10 +172,12 @@ public final class SafetensorsWriter {
         Path absolute = file.toAbsolutePath();
         Path directory = absolute.getParent();
         Files.createDirectories(directory);
-        Path temporary = Files.createTempFile(directory, "." + absolute.getFileName(), ".tmp");
+        // Not Files.createTempFile: it makes the file 0600, and a checkpoint should carry the user's umask.
+        Path temporary = directory.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + System.nanoTime() + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                    StandardOpenOption.CREATE_NEW)) {
                 body.write(channel);
                 channel.force(true);
             }

@@ -13,6 +13,7 @@ import dev.reason4j.tokenizer.BpeTrainer;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ import java.util.Random;
 /**
  * The whole story from nothing, on a laptop CPU: train a tokenizer and a tiny Qwen3-shaped model, SFT it on worked
  * solutions, evaluate, improve it with RL against the task's verifier, evaluate again.
- * Writes {@code summary.json}, {@code metrics.jsonl} and {@code curves.png} to the run directory.
+ * Writes {@code config.yaml}, {@code tokenizer/}, {@code sft/} (SFT run: metrics, checkpoints), {@code sft_model/},
+ * {@code rl/} (RL run), {@code rl_model/}, {@code summary.json} and {@code curves.png} to the run directory.
  */
 public final class Demo {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,48 +40,62 @@ public final class Demo {
         this.console = console;
     }
 
+    /**
+     * Runs the demo in its directory, or resumes it there when the directory holds the same demo (same config):
+     * the tokenizer is kept, SFT and RL continue from their checkpoints. A different config is refused
+     * ({@link RunDirectory#claim}).
+     */
     public ObjectNode run() throws IOException {
         long start = System.nanoTime();
+        Files.createDirectories(runDirectory);
+        RunDirectory.claim(runDirectory, config);
         Task task = Setup.task(config);
         long seed = config.getInt("data.seed");
 
         // 1. A tokenizer trained on the task's text (prompts and worked solutions of the train split).
-        Random corpusRandom = new Random(seed);
-        List<String> corpus = new ArrayList<>();
-        for (int i = 0; i < 5000; i++) {
-            Problem problem = task.sample(Split.TRAIN, corpusRandom);
-            corpus.add(problem.prompt());
-            corpus.add(problem.solution());
+        Path tokenizerDirectory = runDirectory.resolve("tokenizer");
+        Tokenizer tokenizer;
+        if (Files.isRegularFile(tokenizerDirectory.resolve("tokenizer.json"))) {
+            tokenizer = Tokenizer.load(tokenizerDirectory);   // this run's, from before it was interrupted
+            console.printf("tokenizer: %d tokens, from %s%n", tokenizer.vocabSize(), tokenizerDirectory);
+        } else {
+            Random corpusRandom = new Random(seed);
+            List<String> corpus = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                Problem problem = task.sample(Split.TRAIN, corpusRandom);
+                corpus.add(problem.prompt());
+                corpus.add(problem.solution());
+            }
+            tokenizer = BpeTrainer.chatml(config.getInt("demo.vocab_size")).trainAndSave(corpus, tokenizerDirectory);
+            console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), corpus.size());
         }
-        Tokenizer tokenizer = BpeTrainer.chatml(config.getInt("demo.vocab_size"))
-                .trainAndSave(corpus, runDirectory.resolve("tokenizer"));
         PromptFormatter formatter = Setup.chatFormatter(tokenizer);
-        console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), corpus.size());
+        Config withTokenizer = config.override("model.tokenizer=" + tokenizerDirectory);
 
         // 2. A tiny model from scratch.
         Transformer policy = Transformer.create(Setup.tinyModelConfig(config.section("model.tiny"), tokenizer),
                 config.getInt("model.seed"));
         console.printf("model: Qwen3-shaped, %,d parameters%n", policy.parameterCount());
 
-        try (AsyncRewardScorer scorer = Setup.rewardScorer(config);
-             MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
+        try (AsyncRewardScorer scorer = Setup.rewardScorer(config)) {
             RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
-            List<Example> heldOut = Setup.heldOut(config, task, tokenizer, formatter);
+            List<Example> heldOut = Setup.heldOut(config, task);
             HeldOutEvaluator evaluator = Setup.evaluator(config, worker);
             // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.
             HeldOutEvaluator greedy = Setup.evaluator(config.override(List.of("trainer.eval.temperature=0",
                     "trainer.eval.n=1", "trainer.eval.k=[1]")), worker);
 
             // 3. SFT on worked solutions.
-            SftRun.train(policy, SftRun.sequences(config, task, tokenizer, formatter), config, log, console);
+            SftRun.train(policy, SftRun.sequences(config, task, tokenizer, formatter), withTokenizer,
+                    runDirectory.resolve("sft"), console);
             long sftDone = System.nanoTime();
-            policy.save(runDirectory.resolve("sft_model"));
+            Setup.saveModel(policy, tokenizerDirectory, runDirectory.resolve("sft_model"));
 
             // 4. Evaluate, RL, evaluate.
             Map<String, Double> before = withGreedy(evaluator.evaluate(policy, heldOut), greedy, policy, heldOut);
             console.printf("held-out after SFT: pass@1 %.3f (greedy %.3f) on %d problems%n", before.get("pass@1"),
                     before.get("greedy_pass@1"), heldOut.size());
-            Config rlConfig = config.override("trainer.val_before_train=false")
+            Config rlConfig = withTokenizer.override("trainer.val_before_train=false")
                     .override("trainer.out_dir=" + runDirectory.resolve("rl"));
             RlTrainer trainer = new RlTrainer(rlConfig, policy, worker, PromptSource.ofTask(task, seed + 1));
             long rlStart = System.nanoTime();
@@ -87,7 +103,7 @@ public final class Demo {
                     console).run();
             long rlDone = System.nanoTime();
             after = withGreedy(after.isEmpty() ? evaluator.evaluate(policy, heldOut) : after, greedy, policy, heldOut);
-            policy.save(runDirectory.resolve("rl_model"));
+            Setup.saveModel(policy, tokenizerDirectory, runDirectory.resolve("rl_model"));
 
             ObjectNode summary = JSON.createObjectNode();
             summary.put("task", task.name());
@@ -118,8 +134,9 @@ public final class Demo {
 
     /** curves.png from the SFT and RL metrics. */
     private void plot(Map<String, Double> before) throws IOException {
-        // SFT rows (in this directory's log) and RL rows (in rl/) each count their own steps; no panel mixes them.
-        List<Map<String, Object>> rows = new ArrayList<>(MetricsLog.read(runDirectory.resolve("metrics.jsonl")));
+        // SFT rows (in sft/) and RL rows (in rl/) each count their own steps; no panel mixes them.
+        List<Map<String, Object>> rows = new ArrayList<>(MetricsLog.read(runDirectory.resolve("sft")
+                .resolve(RunDirectory.METRICS_FILE)));
         rows.add(Map.of("step", 0, "val/pass@1", before.get("pass@1")));   // the SFT model, before RL
         rows.addAll(MetricsLog.read(runDirectory.resolve("rl").resolve("metrics.jsonl")));
         TrainingCurves.write(rows, List.of(

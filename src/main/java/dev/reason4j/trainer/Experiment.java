@@ -1,7 +1,6 @@
 package dev.reason4j.trainer;
 
 import dev.reason4j.config.Config;
-import dev.reason4j.env.Example;
 import dev.reason4j.env.Task;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.plugin.Plugins;
@@ -10,7 +9,6 @@ import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,7 +20,7 @@ public final class Experiment implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Transformer policy;
     private final Task task;
-    private final List<Example> heldOut;
+    private final Setup.RunData data;
     private final AsyncRewardScorer scorer;
     private final PromptFormatter formatter;
     private final RolloutWorker worker;
@@ -34,20 +32,23 @@ public final class Experiment implements AutoCloseable {
         this.tokenizer = Setup.tokenizer(config);
         this.policy = Setup.policy(config, tokenizer);
         this.formatter = Setup.chatFormatter(tokenizer);
-        this.heldOut = Setup.heldOut(config, task, tokenizer, formatter);
+        this.data = Setup.data(config, task, tokenizer, formatter);
         this.scorer = Setup.rewardScorer(config);
         this.worker = new RolloutWorker(tokenizer, formatter, scorer);
     }
 
     /** Held-out metrics of the policy as {@code trainer.eval} configures them. */
     public Map<String, Double> evaluate() {
-        return Setup.evaluator(config, worker).evaluate(policy, heldOut);
+        if (data.heldOut().isEmpty()) {
+            throw new IllegalArgumentException("nothing to evaluate on: give data.val_files, or data.val_size > 0");
+        }
+        return Setup.evaluator(config, worker).evaluate(policy, data.heldOut());
     }
 
     /** RL in {@code runDirectory} (resuming there); returns the last evaluation. */
     public Map<String, Double> train(Path runDirectory, PrintStream console) throws IOException {
-        RlTrainer trainer = new RlTrainer(config, policy, worker, Setup.trainPrompts(config, task, tokenizer, formatter));
-        return new RlRun(config, runDirectory, trainer, Setup.evaluator(config, worker), heldOut,
+        RlTrainer trainer = new RlTrainer(config, policy, worker, data.train());
+        return new RlRun(config, runDirectory, trainer, Setup.evaluator(config, worker), data.heldOut(),
                 console).run();
     }
 

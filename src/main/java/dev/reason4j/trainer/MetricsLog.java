@@ -52,10 +52,16 @@ public final class MetricsLog implements AutoCloseable {
             if (!line.isEmpty()) {
                 line.append(" | ");
             }
-            line.append(key).append(' ').append(value instanceof Double d
-                    ? String.format(Locale.ROOT, Math.abs(d) >= 100 ? "%.0f" : "%.3f", d) : value);
+            line.append(key).append(' ').append(value instanceof Double d ? format(d) : value);
         }
         return line.toString();
+    }
+
+    /** {@code 123}, {@code 0.412}, or {@code 2.0e-04} for small numbers, which {@code %.3f} would show as 0.000. */
+    static String format(double value) {
+        double magnitude = Math.abs(value);
+        String pattern = magnitude >= 100 ? "%.0f" : magnitude != 0 && magnitude < 1e-2 ? "%.1e" : "%.3f";
+        return String.format(Locale.ROOT, pattern, value);
     }
 
     /** Reads a metrics log back (for plots and tests). */

@@ -67,9 +67,6 @@ record RlConfig(long seed, int totalSteps, Rollouts rollouts, AdvantageEstimator
         Config algorithm = config.section("algorithm");
         Config rollout = config.section("rollout");
 
-        if (rollout.getInt("top_k") < 0) {
-            throw new IllegalArgumentException("rollout.top_k must be ≥ 0 (0 = off), got " + rollout.getInt("top_k"));
-        }
         SamplingParams sampling = new SamplingParams(rollout.getInt("n"), config.getInt("data.max_response_length"),
                 (float) rollout.getDouble("temperature"), rollout.getInt("top_k"), (float) rollout.getDouble("top_p"),
                 (float) rollout.getDouble("min_p"), seed, stopTokens);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A whole RL run in a run directory: resume from the latest checkpoint, step, evaluate every
@@ -39,30 +38,20 @@ public final class RlRun {
     }
 
     /**
-     * Runs steps until {@code trainer.total_steps} (resuming after the latest checkpoint when
-     * {@code trainer.resume} is {@code auto}); returns the last evaluation's metrics (empty if none ran).
+     * Runs steps until {@code trainer.total_steps}, resuming as {@code trainer.resume} says (the directory must
+     * hold this run or none: {@link RunDirectory#claim}); returns the last evaluation's metrics (empty if none ran,
+     * and always when {@code heldOut} is empty).
      */
     public Map<String, Double> run() throws IOException {
         Files.createDirectories(runDirectory);
-        config.save(runDirectory.resolve("config.yaml"));
-        Checkpoints checkpoints = new Checkpoints(runDirectory, 2);
+        RunDirectory.claim(runDirectory, config);
+        Checkpoints checkpoints = new Checkpoints(runDirectory, config.getInt("trainer.max_checkpoints"));
         int totalSteps = config.getInt("trainer.total_steps");
         int saveFrequency = config.getInt("trainer.save_freq");
-        int testFrequency = config.getInt("trainer.test_freq");
-        int firstStep = 1;
-        String resume = config.getString("trainer.resume");
-        Optional<Path> checkpoint = switch (resume) {
-            case "disable" -> Optional.empty();
-            case "auto" -> checkpoints.latest();
-            default -> Optional.of(Path.of(resume));
-        };
-        if (checkpoint.isPresent()) {
-            firstStep = restore(checkpoint.get()) + 1;
-            MetricsLog.truncateAfter(runDirectory.resolve("metrics.jsonl"), firstStep - 1);
-            console.println("resumed from " + checkpoint.get() + " at step " + firstStep);
-        }
+        int testFrequency = heldOut.isEmpty() ? 0 : config.getInt("trainer.test_freq");
+        int firstStep = RunDirectory.resume(runDirectory, config, checkpoints, this::restore, totalSteps, console) + 1;
         Map<String, Double> lastEval = Map.of();
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve("metrics.jsonl"))) {
+        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
             if (firstStep == 1 && config.getBoolean("trainer.val_before_train") && testFrequency > 0) {
                 lastEval = evaluate(log, 0);
             }
@@ -101,22 +90,19 @@ public final class RlRun {
 
     private void save(Path directory, int step) throws IOException {
         RlTrainer.State trainerState = trainer.saveState(directory);
+        Setup.copyTokenizerFiles(Setup.tokenizerDirectory(config), directory.resolve("policy"));
         ObjectNode state = JSON.createObjectNode();
         state.put("step", step);
         state.put("prompt_position", trainerState.promptPosition());
         state.put("kl_coef", trainerState.klCoefficient());
-        Checkpoints.writeAtomically(directory.resolve("trainer_state.json"), state.toPrettyString());
+        Checkpoints.writeAtomically(directory.resolve(TrainerState.FILE), state.toPrettyString());
     }
 
-    /** Loads a checkpoint into the live trainer; returns its step. */
-    private int restore(Path directory) throws IOException {
-        Path stateFile = directory.resolve("trainer_state.json");
-        if (!Files.isRegularFile(stateFile)) {
-            throw new IllegalArgumentException("not a checkpoint (no trainer_state.json): " + directory);
-        }
-        var state = JSON.readTree(stateFile.toFile());
-        trainer.restoreState(directory, new RlTrainer.State(state.get("prompt_position").asLong(),
-                state.get("kl_coef").asDouble()));
-        return state.get("step").asInt();
+    /** Loads a checkpoint into the live trainer; returns its step. A broken file is named in the error. */
+    private int restore(Path directory) {
+        TrainerState state = TrainerState.read(directory, "prompt_position", "kl_coef");
+        trainer.restoreState(directory, new RlTrainer.State(state.json().get("prompt_position").asLong(),
+                state.json().get("kl_coef").asDouble()));
+        return state.step();
     }
 }

@@ -92,13 +92,16 @@ public final class RlTrainer {
         return new State(prompts.position(), klController.value());
     }
 
-    /** Loads what {@link #saveState} wrote, so the next step is the one an uninterrupted run would take. */
-    public void restoreState(Path directory, State state) throws IOException {
-        copyWeights(Transformer.load(directory.resolve("policy")), policy);
-        actorOptimizer.load(directory.resolve("actor_optimizer.safetensors"));
+    /**
+     * Loads what {@link #saveState} wrote, so the next step is the one an uninterrupted run would take. A broken
+     * file is named in the error.
+     */
+    public void restoreState(Path directory, State state) {
+        Checkpoints.loadWeights(directory.resolve("policy"), policy);
+        Checkpoints.loadOptimizer(actorOptimizer, directory.resolve("actor_optimizer.safetensors"));
         if (critic != null) {
-            copyWeights(Transformer.load(directory.resolve("critic")), critic);
-            criticOptimizer.load(directory.resolve("critic_optimizer.safetensors"));
+            Checkpoints.loadWeights(directory.resolve("critic"), critic);
+            Checkpoints.loadOptimizer(criticOptimizer, directory.resolve("critic_optimizer.safetensors"));
         }
         prompts.seek(state.promptPosition());
         klController = config.kl().controller(state.klCoefficient());
@@ -407,20 +410,6 @@ public final class RlTrainer {
             for (int t = 0; t < target[b].length; t++) {
                 target[b][t] += addend[b][t] * factor;
             }
-        }
-    }
-
-    /** Overwrites {@code target}'s parameters with {@code source}'s, matched by name. */
-    private static void copyWeights(Transformer source, Transformer target) {
-        Map<String, float[]> byName = new LinkedHashMap<>();
-        source.parameters().forEach(p -> byName.put(p.name(), p.data()));
-        for (var parameter : target.parameters()) {
-            float[] data = byName.get(parameter.name());
-            if (data == null || data.length != parameter.data().length) {
-                throw new IllegalArgumentException("checkpoint lacks parameter " + parameter.name()
-                        + " of size " + parameter.data().length);
-            }
-            System.arraycopy(data, 0, parameter.data(), 0, data.length);
         }
     }
 }

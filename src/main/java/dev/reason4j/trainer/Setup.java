@@ -22,11 +22,15 @@ import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** Builds a run's parts from its config: tokenizer, policy, data, reward, sampling. */
 public final class Setup {
@@ -39,6 +43,10 @@ public final class Setup {
         return task;
     }
 
+    /** Tokenizer files a model directory carries, so eval, generate and Hugging Face can use it on its own. */
+    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "chat_template.jinja", "chat_template.json", "special_tokens_map.json", "generation_config.json");
+
     /** The tokenizer's directory: {@code model.tokenizer}, else {@code model.path}. */
     public static Path tokenizerDirectory(Config config) {
         Object tokenizer = config.get("model.tokenizer");
@@ -50,16 +58,56 @@ public final class Setup {
     }
 
     public static Tokenizer tokenizer(Config config) throws IOException {
-        return Tokenizer.load(tokenizerDirectory(config));
+        Path directory = tokenizerDirectory(config);
+        String key = config.get("model.tokenizer") != null ? "model.tokenizer" : "model.path";
+        requireDirectory(directory, key);
+        if (!Files.isRegularFile(directory.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException(directory + " has no tokenizer.json"
+                    + (key.equals("model.path") ? "; give the tokenizer's directory as model.tokenizer=DIR" : ""));
+        }
+        return Tokenizer.load(directory);
     }
 
     /** {@code model.path} loaded, else a new model of shape {@code model.tiny} for this vocabulary. */
     public static Transformer policy(Config config, Tokenizer tokenizer) throws IOException {
         Object modelPath = config.get("model.path");
         if (modelPath != null) {
-            return Transformer.load(Path.of(String.valueOf(modelPath)));
+            Path directory = Path.of(String.valueOf(modelPath));
+            requireDirectory(directory, "model.path");
+            return Transformer.load(directory);
         }
         return Transformer.create(tinyModelConfig(config.section("model.tiny"), tokenizer), config.getInt("model.seed"));
+    }
+
+    private static void requireDirectory(Path directory, String key) {
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalArgumentException(key + ": " + (Files.exists(directory) ? "not a directory: "
+                    : "directory does not exist: ") + directory);
+        }
+    }
+
+    /**
+     * Saves a model as a complete directory: weights, config.json and the run's tokenizer files (tokenizer.json,
+     * chat template, ...), so {@code ./reason4j eval --model DIR} and Hugging Face can load it as it is.
+     */
+    public static void saveModel(Transformer model, Path tokenizerDirectory, Path directory) throws IOException {
+        model.save(directory);
+        copyTokenizerFiles(tokenizerDirectory, directory);
+    }
+
+    /** Copies the tokenizer's files (tokenizer.json, its config with the chat template, ...) into a model directory. */
+    public static void copyTokenizerFiles(Path tokenizerDirectory, Path directory) throws IOException {
+        for (String name : TOKENIZER_FILES) {
+            Path source = tokenizerDirectory.resolve(name);
+            if (Files.isRegularFile(source)) {
+                Files.copy(source, directory.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** {@link #saveModel(Transformer, Path, Path)} with the tokenizer of the run's config. */
+    public static void saveModel(Transformer model, Config config, Path directory) throws IOException {
+        saveModel(model, tokenizerDirectory(config), directory);
     }
 
     /** A Qwen3-shaped config (per-head q/k norm, GQA, SwiGLU, RoPE) from the {@code model.tiny} section. */
@@ -74,12 +122,41 @@ public final class Setup {
                 tiny.getBoolean("tie_word_embeddings"), 0.02f, tokenizer.bosTokenId().orElse(eos), List.of(eos));
     }
 
-    /** Training prompts: {@code data.train_files} (JSONL / verl Parquet), else the task's train split. */
-    public static PromptSource trainPrompts(Config config, Task task, Tokenizer tokenizer, PromptFormatter formatter) {
-        List<String> files = config.getStringList("data.train_files");
-        return files.isEmpty() ? PromptSource.ofTask(task, config.getInt("data.seed"))
-                : PromptSource.ofDataset(withinPromptLength(config, files, tokenizer, formatter),
-                        config.getInt("data.seed"));
+    /** A run's data: the training prompts and the held-out examples evaluation uses (possibly none). */
+    public record RunData(PromptSource train, List<Example> heldOut) {
+    }
+
+    /**
+     * Training prompts: {@code data.train_files} (JSONL / verl Parquet), else the task's train split. Held-out:
+     * {@code data.val_files}; else, with train files, {@code data.val_size} records held out of them (at most a
+     * tenth, said on stderr; none for under ten records, and evaluation is skipped with a warning); else
+     * {@code data.val_size} distinct problems of the task's held-out split. Dataset records are checked against
+     * the reward at load (see {@link #recordCheck}).
+     */
+    public static RunData data(Config config, Task task, Tokenizer tokenizer, PromptFormatter formatter) {
+        List<String> trainFiles = config.getStringList("data.train_files");
+        List<String> valFiles = config.getStringList("data.val_files");
+        List<Example> heldOut = valFiles.isEmpty() ? null : withinPromptLength(config, valFiles, tokenizer, formatter);
+        if (trainFiles.isEmpty()) {
+            return new RunData(PromptSource.ofTask(task, config.getInt("data.seed")),
+                    heldOut != null ? heldOut : heldOut(config, task));
+        }
+        List<Example> train = withinPromptLength(config, trainFiles, tokenizer, formatter);
+        if (heldOut == null) {
+            List<Example> shuffled = new ArrayList<>(train);
+            Collections.shuffle(shuffled, new Random(config.getInt("data.seed") + 7919L));
+            int held = Math.min(config.getInt("data.val_size"), shuffled.size() / 10);
+            heldOut = List.copyOf(shuffled.subList(0, held));
+            train = shuffled.subList(held, shuffled.size());
+            if (held == 0) {
+                System.err.printf("reason4j: warning: no data.val_files and too few records in %s to hold any out"
+                        + " (a tenth of %d); evaluation is skipped%n", trainFiles, shuffled.size());
+            } else {
+                System.err.printf("reason4j: no data.val_files: evaluating on %d records held out of %s (data.val_size,"
+                        + " at most a tenth); training on the other %d%n", held, trainFiles, train.size());
+            }
+        }
+        return new RunData(PromptSource.ofDataset(train, config.getInt("data.seed")), heldOut);
     }
 
     /**
@@ -90,7 +167,7 @@ public final class Setup {
                                             PromptFormatter formatter) {
         int maxPromptLength = config.getInt("data.max_prompt_length");
         List<Example> kept = new ArrayList<>();
-        List<Example> all = Datasets.load(files.stream().map(Path::of).toList());
+        List<Example> all = Datasets.load(files.stream().map(Path::of).toList(), recordCheck(config, files));
         for (Example example : all) {
             if (tokenizer.encode(formatter.render(example), false).length <= maxPromptLength) {
                 kept.add(example);
@@ -100,22 +177,69 @@ public final class Setup {
             System.err.printf("reason4j: dropped %d of %d examples of %s longer than data.max_prompt_length=%d%n",
                     all.size() - kept.size(), all.size(), files, maxPromptLength);
         }
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("no usable records in " + files + " (of " + all.size()
+                    + ", none fits data.max_prompt_length=" + maxPromptLength + ")");
+        }
         return kept;
     }
 
-    /**
-     * {@code data.val_files} when given, else {@code data.val_size} distinct held-out problems of the task
-     * (disjoint from its training split by construction).
-     */
-    public static List<Example> heldOut(Config config, Task task, Tokenizer tokenizer, PromptFormatter formatter) {
-        List<String> files = config.getStringList("data.val_files");
-        if (!files.isEmpty()) {
-            return withinPromptLength(config, files, tokenizer, formatter);
-        }
+    /** {@code data.val_size} distinct held-out problems of the task (disjoint from its training split). */
+    public static List<Example> heldOut(Config config, Task task) {
         List<Example> examples = new ArrayList<>();
         task.distinct(Split.TEST, config.getInt("data.val_size"), config.getInt("data.seed") + 7919L)
                 .forEach(problem -> examples.add(problem.toExample()));
         return examples;
+    }
+
+    /** Reward functions that verify a response against the record's answer (a task's verifier too). */
+    private static boolean verifiesAnswer(String rewardName) {
+        return rewardName.equals("math") || rewardName.equals("code") || Tasks.names().contains(rewardName);
+    }
+
+    /**
+     * What each dataset record must hold for the configured reward, checked at load so a run never trains on
+     * rewards that cannot be computed. With {@code reward.functions} empty, each record's {@code data_source}
+     * picks its reward: a record without one gets {@code reward.default} (announced on stderr) or is an error,
+     * and a data source no reward answers to is an error. A reward that verifies an answer (math, code, a task)
+     * needs the record's {@code answer} (or {@code ground_truth}).
+     */
+    static Datasets.RecordCheck recordCheck(Config config, List<String> files) {
+        Map<String, Object> functions = config.getMap("reward.functions");
+        String defaultSource = config.getString("reward.default");
+        if (defaultSource != null) {
+            RewardFunctions.forDataSource(defaultSource);  // an unknown name fails now, with the known ones listed
+        }
+        boolean[] announced = {false};
+        return example -> {
+            Example checked = example;
+            boolean needsAnswer;
+            if (functions.isEmpty()) {
+                if (example.dataSource() == null) {
+                    if (defaultSource == null) {
+                        throw new IllegalArgumentException("no \"data_source\" (it picks the reward function); add"
+                                + " one, or set reward.default=NAME (known: " + RewardFunctions.names() + ")");
+                    }
+                    if (!announced[0]) {
+                        System.err.printf("reason4j: records of %s without data_source are scored by "
+                                + "reward.default=%s%n", files, defaultSource);
+                        announced[0] = true;
+                    }
+                    checked = new Example(example.prompt(), example.messages(), example.groundTruth(), defaultSource,
+                            example.extra());
+                }
+                RewardFunction reward = RewardFunctions.forDataSource(checked.dataSource());
+                needsAnswer = RewardFunctions.names().stream()
+                        .anyMatch(name -> verifiesAnswer(name) && RewardFunctions.get(name) == reward);
+            } else {
+                needsAnswer = functions.keySet().stream().anyMatch(Setup::verifiesAnswer);
+            }
+            if (needsAnswer && checked.groundTruth() == null) {
+                throw new IllegalArgumentException("no \"answer\" (or \"ground_truth\"), which the reward of data_source '"
+                        + checked.dataSource() + "' checks responses against");
+            }
+            return checked;
+        };
     }
 
     /**
@@ -156,6 +280,13 @@ public final class Setup {
     /** The held-out evaluator configured by {@code trainer.eval} (n samples, k list, temperature). */
     public static HeldOutEvaluator evaluator(Config config, RolloutWorker worker) {
         Config eval = config.section("trainer.eval");
+        for (int k : eval.getIntList("k")) {
+            if (k > eval.getInt("n")) {
+                throw new IllegalArgumentException("trainer.eval.k has " + k + " > trainer.eval.n=" + eval.getInt("n")
+                        + ": pass@" + k + " needs at least " + k + " samples per problem; raise trainer.eval.n or drop "
+                        + k + " from trainer.eval.k");
+            }
+        }
         SamplingParams sampling = new SamplingParams(eval.getInt("n"), config.getInt("data.max_response_length"),
                 (float) eval.getDouble("temperature"), 0, 1f, 0f, config.getInt("data.seed"),
                 worker.tokenizer().eosTokenId().stream().toArray());

@@ -306,6 +306,9 @@ class EdgeCaseTest {
                 new double[][] {{-1, -1, -1}}, new double[][] {{-1, -3, -1}}, advantages.advantages(), mask, null));
         assertEquals(4.0, result.loss(), 1e-15); // token-mean of −2·(−1) and −2·(−3)
         assertArrayEquals(new double[] {-1, -1, 0}, result.gradLogProbs()[0], 1e-15);
+        // Leave the registries as they were: other tests list the registered names.
+        AdvantageEstimators.unregister("test_score_only");
+        PolicyLosses.unregister("test_reinforce");
     }
 
     private static void assertFinite(String what, double[][] matrix) {

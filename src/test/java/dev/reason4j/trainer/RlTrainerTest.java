@@ -236,7 +236,7 @@ class RlTrainerTest {
     void badSamplingKeysAreNamed() {
         IllegalArgumentException topK = assertThrows(IllegalArgumentException.class,
                 () -> RlConfig.from(config("rollout.top_k=-1"), new int[] {0}));
-        assertEquals("rollout.top_k must be ≥ 0 (0 = off), got -1", topK.getMessage());
+        assertEquals("override 'rollout.top_k=-1': rollout.top_k must be ≥ 0, got -1", topK.getMessage());
         assertTrue(RlConfig.from(config("actor.recompute=true"), new int[] {0}).actor().recompute());
         assertEquals(0.5, RlConfig.from(config("actor.loss_scale_factor=0.5"), new int[] {0}).actor().lossConfig()
                 .lossScaleFactor());

@@ -1,0 +1,64 @@
+package dev.reason4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reason4j.tokenizer.Tokenizer;
+import dev.reason4j.trainer.MetricsLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo run twice into one directory resumes that demo; with other settings it refuses; rl_model is complete. */
+class DemoCommandTest {
+    private static final List<String> SMALL = List.of("demo.vocab_size=300", "model.tiny.hidden_size=32",
+            "model.tiny.num_layers=1", "model.tiny.num_heads=2", "model.tiny.num_kv_heads=1",
+            "model.tiny.intermediate_size=64", "sft.total_steps=4", "sft.num_examples=20", "sft.batch_size=4",
+            "sft.micro_batch_size=4", "trainer.total_steps=2", "trainer.test_freq=2", "data.val_size=4",
+            "data.train_batch_size=2", "rollout.n=2", "actor.ppo_mini_batch_size=2", "trainer.eval.n=1",
+            "trainer.eval.k=[1]", "data.max_response_length=8");
+
+    private static UserErrorsTest.Outcome demo(Path out, String... extra) {
+        List<String> argv = new ArrayList<>(List.of("demo", "--out", out.toString()));
+        argv.addAll(SMALL);
+        argv.addAll(List.of(extra));
+        return UserErrorsTest.run(argv.toArray(String[]::new));
+    }
+
+    private static List<Object> steps(Path metrics) throws Exception {
+        return MetricsLog.read(metrics).stream().filter(row -> !"eval".equals(row.get("phase")))
+                .map(row -> row.get("step")).toList();
+    }
+
+    @Test
+    void aSecondDemoInTheSameDirectoryResumesItAndAnotherIsRefused(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("demo");
+        UserErrorsTest.Outcome first = demo(out);
+        assertEquals(0, first.code(), first.err());
+        assertEquals(List.of(1, 2, 3, 4), steps(out.resolve("sft/metrics.jsonl")));
+        assertEquals(List.of(1, 2), steps(out.resolve("rl/metrics.jsonl")));
+        // rl_model is a model directory eval can use alone.
+        assertTrue(Files.isRegularFile(out.resolve("rl_model/tokenizer.json")));
+        Tokenizer.load(out.resolve("rl_model"));
+
+        UserErrorsTest.Outcome again = demo(out);
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("the run is complete (step 4)"), again.out());
+        assertTrue(again.out().contains("the run is complete (step 2)"), again.out());
+        assertEquals(List.of(1, 2, 3, 4), steps(out.resolve("sft/metrics.jsonl")), "SFT not re-run into the log");
+        assertEquals(List.of(1, 2), steps(out.resolve("rl/metrics.jsonl")), "RL not re-run into the log");
+
+        UserErrorsTest.Outcome other = demo(out, "actor.lr=1e-4");
+        assertEquals(2, other.code());
+        assertEquals("reason4j demo: " + out + " holds another run: its config.yaml differs at actor.lr (saved 5.0E-5,"
+                + " now 1.0E-4). Resume it with the same settings, or start fresh with --out NEW_DIR or --overwrite\n",
+                other.err());
+
+        UserErrorsTest.Outcome overwritten = demo(out, "actor.lr=1e-4", "--overwrite");
+        assertEquals(0, overwritten.code(), overwritten.err());
+        assertEquals(List.of(1, 2), steps(out.resolve("rl/metrics.jsonl")));
+    }
+}
