@@ -236,6 +236,7 @@ public final class RlTrainer {
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withTemperature(sampling.temperature()).withEntropy(true)
                 .withRecompute(actor.recompute());
+        RolloutGap gap = new RolloutGap();   // measured on the micro-batches forwarded before the first update
         for (int epoch = 0; epoch < actor.split().epochs(); epoch++) {
             int[] order = epoch == 0 ? Seeds.identity(batch.size) : Seeds.shuffled(batch.size, shuffle);
             for (int[] miniBatch : actor.split().miniBatches(order, sampling.n())) {
@@ -245,6 +246,9 @@ public final class RlTrainer {
                     ForwardResult forward = policy.forward(batch.sequences(rows), options);
                     double[][] logProbs = batch.sliceResponses(rows, forward.logProbs);
                     double[][] mask = batch.rows(batch.responseMask, rows);
+                    if (gap.open) {
+                        gap.add(logProbs, batch.rows(batch.oldLogProbs, rows), mask);
+                    }
 
                     PolicyLossResult pg = actor.loss().compute(new PolicyLossInput(batch.rows(batch.oldLogProbs,
                             rows), logProbs, batch.rows(advantages, rows), mask, actor.lossConfig(), globalBatch));
@@ -268,11 +272,49 @@ public final class RlTrainer {
                             actor.entropyCoeff() == 0 ? null : batch.toSequenceGrads(rows,
                                     scaled(entropy.grad(), -actor.entropyCoeff()), forward.logProbs), null);
                 }
+                gap.open = false;
                 accumulator.add("actor/lr", actorOptimizer.learningRate(), 1);
                 accumulator.add("actor/grad_norm", actorOptimizer.step(), 1);
             }
         }
         accumulator.putMeans(metrics);
+        gap.putInto(metrics);
+    }
+
+    /**
+     * The gap between the rollout engine's log-probs and the training forward's on the same tokens, with verl's
+     * metric names: |p_train − p_rollout| (max, mean) and rollout_corr/kl = mean(log p_rollout − log p_train), a
+     * k1 estimate of KL(π_rollout ‖ π_train) on the rollout's own samples. Measured on what is forwarded before the
+     * first optimizer step, at the rollout's weights (all of the batch when one mini-batch covers it). Reason4j's
+     * engine is batch-invariant, so all three read exactly 0; anything else is a bug or an outside rollout engine.
+     */
+    private static final class RolloutGap {
+        boolean open = true;
+        double maxDiff;
+        double sumDiff;
+        double sumLogRatio;
+        long tokens;
+
+        void add(double[][] trainLogProbs, double[][] rolloutLogProbs, double[][] mask) {
+            for (int b = 0; b < mask.length; b++) {
+                for (int t = 0; t < mask[b].length; t++) {
+                    if (mask[b][t] != 0) {
+                        double diff = Math.abs(Math.exp(trainLogProbs[b][t]) - Math.exp(rolloutLogProbs[b][t]));
+                        maxDiff = Math.max(maxDiff, diff);
+                        sumDiff += diff;
+                        sumLogRatio += rolloutLogProbs[b][t] - trainLogProbs[b][t];
+                        tokens++;
+                    }
+                }
+            }
+        }
+
+        void putInto(Map<String, Object> metrics) {
+            metrics.put("training/rollout_probs_diff_max", maxDiff);
+            metrics.put("training/rollout_probs_diff_mean", tokens == 0 ? 0.0 : sumDiff / tokens);
+            metrics.put("rollout_corr/kl", tokens == 0 ? 0.0 : sumLogRatio / tokens);
+            metrics.put("training/rollout_probs_diff_tokens", tokens);
+        }
     }
 
     /** The critic update, split like the actor's: the clipped value loss against the advantages' returns. */
