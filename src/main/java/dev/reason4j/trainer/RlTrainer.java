@@ -392,12 +392,14 @@ public final class RlTrainer {
         double reward = 0;
         double length = 0;
         double truncated = 0;
+        double contextLimited = 0;
         double correct = 0;
         List<RewardResult> results = new ArrayList<>(rollouts.size());
         for (Rollout rollout : rollouts) {
             reward += rollout.reward().reward();
             length += rollout.responseTokens().length;
             truncated += rollout.truncated() ? 1 : 0;
+            contextLimited += rollout.contextLimited() ? 1 : 0;
             correct += rollout.reward().reward() >= HeldOutEvaluator.CORRECT_THRESHOLD ? 1 : 0;
             results.add(rollout.reward());
         }
@@ -409,6 +411,8 @@ public final class RlTrainer {
         }
         metrics.put("response_length/mean", length / count);
         metrics.put("response_length/clip_ratio", truncated / count);
+        // Responses whose length limit max_position_embeddings cut below data.max_response_length.
+        metrics.put("rollout/context_limited", contextLimited);
     }
 
     /** The rollouts of groups whose rewards are not all equal (a uniform group has zero GRPO advantage). */

@@ -11,9 +11,10 @@ import dev.reason4j.reward.RewardResult;
  * @param logProbs       log π_old of each response token, returned by the sampler (equal to the training
  *                       forward's by construction, so no recomputation pass is needed)
  * @param truncated      stopped by the length limit rather than an end-of-sequence token
+ * @param contextLimited the model's max_position_embeddings cut its length limit below data.max_response_length
  */
 public record Rollout(Example example, int group, int[] promptTokens, int[] responseTokens, float[] logProbs,
-                      boolean truncated, String responseText, RewardResult reward) {
+                      boolean truncated, boolean contextLimited, String responseText, RewardResult reward) {
 
     /** Prompt and response as one sequence, as the training forward takes it. */
     public int[] sequence() {

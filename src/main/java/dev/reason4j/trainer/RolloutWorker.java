@@ -39,30 +39,42 @@ public final class RolloutWorker {
      * {@code firstGroup}, one per example.
      */
     public List<Rollout> rollout(Transformer policy, List<Example> examples, SamplingParams params, int firstGroup) {
-        List<int[]> prompts = new ArrayList<>(examples.size());
-        List<String> promptTexts = new ArrayList<>(examples.size());
-        for (Example example : examples) {
-            String text = formatter.render(example);
-            promptTexts.add(text);
-            prompts.add(tokenizer.encode(text, false));
+        Generator engine = new Generator(policy);
+        // One request per prompt; as each completes, its responses are decoded and sent to the scorer while the
+        // engine goes on with the others (rewards overlap generation).
+        List<CompletableFuture<List<Rollout>>> groups = new ArrayList<>(examples.size());
+        for (int p = 0; p < examples.size(); p++) {
+            Example example = examples.get(p);
+            String promptText = formatter.render(example);
+            int[] prompt = tokenizer.encode(promptText, false);
+            int group = firstGroup + p;
+            groups.add(engine.submit(new Generator.Request(prompt, params, p))
+                    .thenCompose(completions -> score(example, group, promptText, prompt, completions)));
         }
-        List<Completion> completions = new Generator(policy).generate(prompts, params);
-        List<CompletableFuture<RewardResult>> rewards = new ArrayList<>(completions.size());
-        List<String> responses = new ArrayList<>(completions.size());
-        for (Completion completion : completions) {
-            Example example = examples.get(completion.promptIndex());
-            String response = tokenizer.decode(completion.tokens(), true);
-            responses.add(response);
-            rewards.add(scorer.submit(new RewardInput(promptTexts.get(completion.promptIndex()), response,
-                    example.groundTruth(), example.dataSource(), completion.tokens().length, example.extra())));
-        }
-        List<Rollout> rollouts = new ArrayList<>(completions.size());
-        for (int i = 0; i < completions.size(); i++) {
-            Completion completion = completions.get(i);
-            rollouts.add(new Rollout(examples.get(completion.promptIndex()), firstGroup + completion.promptIndex(),
-                    prompts.get(completion.promptIndex()), completion.tokens(), completion.logProbs(),
-                    completion.finishReason() == FinishReason.LENGTH, responses.get(i), rewards.get(i).join()));
+        List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
+        for (CompletableFuture<List<Rollout>> group : groups) {
+            try {
+                rollouts.addAll(group.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            }
         }
         return rollouts;
+    }
+
+    /** Decodes one prompt's completions and scores them asynchronously; the future holds its rollouts in order. */
+    private CompletableFuture<List<Rollout>> score(Example example, int group, String promptText, int[] prompt,
+                                                   List<Completion> completions) {
+        List<CompletableFuture<Rollout>> scored = new ArrayList<>(completions.size());
+        for (Completion completion : completions) {
+            String response = tokenizer.decode(completion.tokens(), true);
+            scored.add(scorer.submit(new RewardInput(promptText, response, example.groundTruth(),
+                            example.dataSource(), completion.tokens().length, example.extra()))
+                    .thenApply(reward -> new Rollout(example, group, prompt, completion.tokens(),
+                            completion.logProbs(), completion.finishReason() == FinishReason.LENGTH,
+                            completion.contextLimited(), response, reward)));
+        }
+        return CompletableFuture.allOf(scored.toArray(CompletableFuture[]::new))
+                .thenApply(done -> scored.stream().map(CompletableFuture::join).toList());
     }
 }

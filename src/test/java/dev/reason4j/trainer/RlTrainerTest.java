@@ -281,7 +281,7 @@ class RlTrainerTest {
     }
 
     private static Rollout rollout(Example example, int group, double reward) {
-        return new Rollout(example, group, new int[] {1}, new int[] {2}, new float[] {-1f}, false, "x",
+        return new Rollout(example, group, new int[] {1}, new int[] {2}, new float[] {-1f}, false, false, "x",
                 RewardResult.of(reward));
     }
 
