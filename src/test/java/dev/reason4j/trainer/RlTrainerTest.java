@@ -128,7 +128,8 @@ class RlTrainerTest {
             int batches = 0;
             int informativeGroups = 0;
             while (informativeGroups < 4 && batches < 3) {
-                informativeGroups += (int) replay.next(4).stream().map(Example::groundTruth).filter(informative).count();
+                informativeGroups += (int) replay.next(4).stream().map(Example::groundTruth).filter(informative)
+                        .count();
                 batches++;
             }
             assertTrue(batches > 1, "the seed should need more than one batch, or the test shows nothing");
