@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
 import dev.reason4j.reward.AsyncRewardScorer;
-import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.RewardResult;
 import dev.reason4j.tokenizer.BpeTrainer;
 import dev.reason4j.tokenizer.Tokenizer;
