@@ -27,7 +27,7 @@ record BatchSplit(int epochs, int miniBatchPrompts, int microBatchSize) {
         return (long) trainerSteps * epochs * ((promptsPerStep + miniBatchPrompts - 1) / miniBatchPrompts);
     }
 
-    /** {@code order} cut into mini-batches of {@code miniBatchPrompts · responsesPerPrompt} rows (the last may be short). */
+    /** {@code order} cut into mini-batches of miniBatchPrompts · responsesPerPrompt rows (the last may be short). */
     List<int[]> miniBatches(int[] order, int responsesPerPrompt) {
         return chunks(order, miniBatchPrompts * responsesPerPrompt);
     }

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * A configured run's parts, built once from a {@link Config}: plugins ({@code trainer.plugins}), tokenizer, policy,
- * task, held-out set, reward scorer, rollout worker and evaluator. {@code ./reason4j train} and {@code ./reason4j eval} start here.
+ * task, held-out set, reward scorer, rollout worker and evaluator. {@code ./reason4j train} and
+ * {@code ./reason4j eval} start here.
  */
 public final class Experiment implements AutoCloseable {
     private final Config config;

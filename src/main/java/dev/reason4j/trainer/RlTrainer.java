@@ -337,7 +337,8 @@ public final class RlTrainer {
                             null, globalBatch);
                     accumulator.addPart("critic/vf_loss", loss.loss(), share);
                     accumulator.add("critic/vf_clipfrac", loss.clipfrac(), share);
-                    critic.backward(forward, null, null, batch.toSequenceGrads(rows, loss.gradVpreds(), forward.values));
+                    critic.backward(forward, null, null,
+                            batch.toSequenceGrads(rows, loss.gradVpreds(), forward.values));
                 }
                 accumulator.add("critic/grad_norm", criticOptimizer.step(), 1);
             }

@@ -232,7 +232,7 @@ class EdgeCaseTest {
     }
 
     @Test
-    void klInRewardSubtractsBetaTimesKlAndUpdatesTheController() {
+    void klInRewardSubtractsBetaTimesKlAndMeasuresTheBatchKl() {
         double[][] scores = {{0, 1}, {0, 0}};
         double[][] old = {{-1, -2}, {-1, -1}};
         double[][] ref = {{-1.5, -1}, {-1, -1}};

@@ -44,7 +44,8 @@ class VerifyCodeCommandTest {
             System.setErr(original);
         }
         assertEquals(2, exit);
-        assertEquals("reason4j verify-code: " + input + " line 2: tests[0]: a test needs \"stdout\" (with optional \"stdin\") or \"assert\"",
+        assertEquals("reason4j verify-code: " + input
+                        + " line 2: tests[0]: a test needs \"stdout\" (with optional \"stdin\") or \"assert\"",
                 stderr.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
     }
 }

@@ -51,7 +51,7 @@ class PluginsTest {
                         () -> Plugins.load(List.of(temp.resolve("missing.jar")))).getMessage());
     }
 
-    /** Compiles a Plugin whose register() runs {@code body} in package {@code pkg} and jars it with its service file. */
+    /** Compiles a Plugin whose register() runs {@code body}, in package {@code pkg}; jars it with its service file. */
     private static Path pluginJar(Path temp, String pkg, String body) throws IOException {
         Path sources = temp.resolve(pkg + "-src");
         Path classes = temp.resolve(pkg + "-classes");

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
 import dev.reason4j.reward.AsyncRewardScorer;
-import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.RewardResult;
 import dev.reason4j.tokenizer.BpeTrainer;
 import dev.reason4j.tokenizer.Tokenizer;
@@ -146,7 +145,8 @@ class RlTrainerTest {
             int batches = 0;
             int informativeGroups = 0;
             while (informativeGroups < 4 && batches < 3) {
-                informativeGroups += (int) replay.next(4).stream().map(Example::groundTruth).filter(informative).count();
+                informativeGroups += (int) replay.next(4).stream().map(Example::groundTruth).filter(informative)
+                        .count();
                 batches++;
             }
             assertTrue(batches > 1, "the seed should need more than one batch, or the test shows nothing");

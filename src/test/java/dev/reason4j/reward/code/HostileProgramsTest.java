@@ -108,7 +108,8 @@ class HostileProgramsTest {
                     sys.stdout.write(chunk)
                 """, io("", "")));
         // Same through stderr, and through a file in /tmp (RLIMIT_FSIZE: SIGXFSZ).
-        assertStatus(RUNTIME_ERROR, unhurried("import sys\nwhile True:\n    sys.stderr.write('e' * 65536)\n", io("", "")));
+        assertStatus(RUNTIME_ERROR, unhurried("import sys\nwhile True:\n    sys.stderr.write('e' * 65536)\n",
+                io("", "")));
         assertStatus(RUNTIME_ERROR, unhurried("""
                 with open("/tmp/big", "w") as f:
                     while True:
