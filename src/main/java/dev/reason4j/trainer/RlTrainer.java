@@ -74,12 +74,14 @@ public final class RlTrainer {
     private final boolean dynamicSampling;
     private final int maxGenBatches;
     private final long seed;
+    private final boolean recompute;   // actor.recompute: activation recomputation for the policy's backward
 
     public RlTrainer(Config config, Transformer policy, RolloutWorker worker, PromptSource prompts) {
         this.policy = policy;
         this.worker = worker;
         this.prompts = prompts;
         this.seed = config.getInt("data.seed");
+        this.recompute = config.getBoolean("actor.recompute");
         int totalSteps = config.getInt("trainer.total_steps");
 
         Config actor = config.section("actor");
@@ -283,7 +285,7 @@ public final class RlTrainer {
         Random shuffle = new Random(PromptSource.mix(seed, step));
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withTemperature(sampling.temperature())
-                .withEntropy(true);
+                .withEntropy(true).withRecompute(recompute);
         for (int epoch = 0; epoch < actorSplit.epochs(); epoch++) {
             forEachMicroBatch(tensors, tensors.order(epoch == 0 ? null : shuffle), actorSplit,
                     (rows, globalBatch, share) -> {
