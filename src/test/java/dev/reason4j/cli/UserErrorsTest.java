@@ -92,6 +92,16 @@ class UserErrorsTest {
         assertTrue(run(withDebug.toArray(String[]::new)).err().contains("\tat dev.reason4j."), "--debug: the trace");
     }
 
+    /** An output file carries the user's umask (as a file this test writes does), not createTempFile's 0600. */
+    @Test
+    void outputFilesGetTheUsersUmask() throws Exception {
+        Path input = java.nio.file.Files.writeString(temp.resolve("pairs.jsonl"), "{\"gold\": \"2\", \"pred\": \"2\"}\n");
+        Path output = temp.resolve("verdicts.jsonl");
+        assertEquals(0, run("verify-math", "--input", input.toString(), "--output", output.toString()).code());
+        assertEquals(java.nio.file.Files.getPosixFilePermissions(input),
+                java.nio.file.Files.getPosixFilePermissions(output));
+    }
+
     @Test
     void versionIsPrinted() {
         Outcome outcome = run("--version");
