@@ -127,6 +127,14 @@ class UserErrorsTest {
         Path model = temp.resolve("model");
         Setup.saveModel(Setup.policy(config, tokenizer), config, model);
 
+        // A bad line of a --messages file is named with its file and line.
+        Path messages = java.nio.file.Files.writeString(temp.resolve("chats.jsonl"),
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}\n{\"messages\": [\n");
+        Outcome bad = run("generate", "--model", model.toString(), "--messages", messages.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("reason4j generate: " + messages + ":2: invalid JSON: "), bad.err());
+        assertEquals(1, bad.err().lines().count(), bad.err());
+
         Outcome outcome = run("generate", "--model", model.toString(), "--prompt", "What is 3 + 1?", "--n", "2",
                 "--max-new-tokens", "6", "--temperature", "1", "--seed", "7", "--dtype", "f32");
         assertEquals(0, outcome.code(), outcome.err());
