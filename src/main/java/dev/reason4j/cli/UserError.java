@@ -60,6 +60,7 @@ record UserError(String message, boolean expected, int exitCode) {
         long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
         return "out of memory (Java heap of " + maxMiB + " MiB). Give the JVM more: REASON4J_JAVA_OPTS="
                 + "'-XX:MaxRAMPercentage=90' (the launcher's default is 75% of RAM) or '-Xmx<size>g'; or need less:"
-                + " lower actor.ppo_micro_batch_size, rollout.n, data.train_batch_size or data.max_response_length";
+                + " lower actor.ppo_micro_batch_size (sft.micro_batch_size in SFT), rollout.n, data.train_batch_size or"
+                + " data.max_response_length, or set actor.recompute=true";
     }
 }

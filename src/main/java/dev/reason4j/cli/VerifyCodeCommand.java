@@ -101,7 +101,7 @@ public final class VerifyCodeCommand implements Command {
             }
             Path target = output == null ? null : Path.of(output).toAbsolutePath();
             Path temporary = target == null ? null
-                    : Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+                    : dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
             try (Writer writer = temporary == null
                     ? new OutputStreamWriter(System.out, StandardCharsets.UTF_8)
                     : Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {

@@ -87,7 +87,7 @@ public final class VerifyMathCommand implements Command {
                 return code;
             }
             Path target = Path.of(output).toAbsolutePath();
-            Path temporary = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+            Path temporary = dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
             try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
                 int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input);
                 writer.close();

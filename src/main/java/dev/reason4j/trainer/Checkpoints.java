@@ -177,14 +177,23 @@ public final class Checkpoints {
     public static void writeAtomically(Path file, String text) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + System.nanoTime() + ".tmp");
+        Path tmp = temporarySibling(file);
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A fresh name for a temporary file beside {@code file}, to write and then rename over it. Opening it creates it
+     * with the user's umask, where Files.createTempFile would make it 0600.
+     */
+    public static Path temporarySibling(Path file) {
+        Path absolute = file.toAbsolutePath();
+        return absolute.resolveSibling("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + System.nanoTime() + ".tmp");
     }
 
     private void pruneOld() throws IOException {

@@ -91,7 +91,8 @@ public final class SftRun {
         int batchSize = sft.getInt("batch_size");
         int saveFrequency = sft.getInt("save_freq");
         ModelOptimizer optimizer = new ModelOptimizer(model, sft, steps);
-        SftTrainer trainer = new SftTrainer(model, optimizer, sft.getInt("micro_batch_size"));
+        SftTrainer trainer = new SftTrainer(model, optimizer, sft.getInt("micro_batch_size"),
+                sft.getBoolean("recompute"));
         Checkpoints checkpoints = new Checkpoints(runDirectory, config.getInt("trainer.max_checkpoints"));
         int restored = RunDirectory.resume(runDirectory, config, checkpoints,
                 directory -> restore(directory, model, optimizer), steps, console);

@@ -92,6 +92,16 @@ class UserErrorsTest {
         assertTrue(run(withDebug.toArray(String[]::new)).err().contains("\tat dev.reason4j."), "--debug: the trace");
     }
 
+    /** An output file carries the user's umask (as a file this test writes does), not createTempFile's 0600. */
+    @Test
+    void outputFilesGetTheUsersUmask() throws Exception {
+        Path input = java.nio.file.Files.writeString(temp.resolve("pairs.jsonl"), "{\"gold\": \"2\", \"pred\": \"2\"}\n");
+        Path output = temp.resolve("verdicts.jsonl");
+        assertEquals(0, run("verify-math", "--input", input.toString(), "--output", output.toString()).code());
+        assertEquals(java.nio.file.Files.getPosixFilePermissions(input),
+                java.nio.file.Files.getPosixFilePermissions(output));
+    }
+
     @Test
     void versionIsPrinted() {
         Outcome outcome = run("--version");
@@ -116,6 +126,14 @@ class UserErrorsTest {
                 "model.tiny.intermediate_size=64"));
         Path model = temp.resolve("model");
         Setup.saveModel(Setup.policy(config, tokenizer), config, model);
+
+        // A bad line of a --messages file is named with its file and line.
+        Path messages = java.nio.file.Files.writeString(temp.resolve("chats.jsonl"),
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}\n{\"messages\": [\n");
+        Outcome bad = run("generate", "--model", model.toString(), "--messages", messages.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("reason4j generate: " + messages + ":2: invalid JSON: "), bad.err());
+        assertEquals(1, bad.err().lines().count(), bad.err());
 
         Outcome outcome = run("generate", "--model", model.toString(), "--prompt", "What is 3 + 1?", "--n", "2",
                 "--max-new-tokens", "6", "--temperature", "1", "--seed", "7", "--dtype", "f32");
