@@ -36,6 +36,7 @@ class PluginsTest {
         assertEquals(7.0, RewardFunctions.get("plugin_length")
                 .score(new RewardInput("p", "r", "t", "d", 7, null)).reward());
         assertEquals(List.of(), Plugins.load(jars), "a second run in the same JVM registers nothing twice");
+        AdvantageEstimators.unregister("plugin_gae");   // other tests list the registered names
     }
 
     @Test
