@@ -37,7 +37,7 @@ final class GenerateCommand implements Command {
                 usage: ./reason4j generate --model DIR (--prompt TEXT | --messages FILE | --prompt-ids 1,2,3[;4,5])
                                            [--tokenizer DIR] [--n 1] [--max-new-tokens 64] [--temperature 1]
                                            [--top-k 0] [--top-p 1] [--min-p 0] [--seed 0] [--stop-ids 2,3]
-                                           [--dtype bf16|f32]
+                                           [--dtype bf16|f32] [--strict-context]
 
                 Loads an HF model directory (config.json + safetensors; Qwen2, Qwen3, Llama 3) and samples
                 continuations of each prompt. --prompt TEXT is one user message and --messages FILE holds JSON
@@ -49,7 +49,8 @@ final class GenerateCommand implements Command {
                 written as the shortest decimal that reads back as the same float), finish (stop|length).
                 Timings and heap use go to stderr. --dtype bf16 (default) holds weights in bfloat16: half the memory.
                 Temperature 0 is greedy. Stop ids default to the model config's eos_token_id and the tokenizer's
-                eos token.
+                eos token. A prompt plus --max-new-tokens past the model's max_position_embeddings is cut to fit,
+                with a warning on stderr and "context_limited": true on its lines; --strict-context refuses it.
                 """;
     }
 
@@ -72,6 +73,7 @@ final class GenerateCommand implements Command {
         float minP = (float) args.number("min-p", 0);
         long seed = args.integer("seed", 0);
         String stopIds = args.string("stop-ids", null);
+        boolean strictContext = args.flag("strict-context");
         args.rejectUnknown();
         if ((promptText != null ? 1 : 0) + (messagesFile != null ? 1 : 0) + (promptIds != null ? 1 : 0) != 1) {
             throw new IllegalArgumentException("give one of --prompt TEXT, --messages FILE or --prompt-ids IDS");
@@ -113,7 +115,8 @@ final class GenerateCommand implements Command {
         int[] stops = stopIds != null ? parseIds(stopIds, "--stop-ids")
                 : stopSet.stream().mapToInt(Integer::intValue).toArray();
         SamplingParams params = new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, seed, stops);
-        List<Completion> completions = new Generator(model).generate(prompts, params);
+        List<Completion> completions = new Generator(model, Generator.Options.defaults().withStrictContext(strictContext))
+                .generate(prompts, params);
         long done = System.nanoTime();
         long cpu = processCpuNanos() - cpuBefore;
 
@@ -150,6 +153,9 @@ final class GenerateCommand implements Command {
             logProbs.add(lp);
         }
         line.put("finish", c.finishReason().name().toLowerCase());
+        if (c.contextLimited()) {
+            line.put("context_limited", true);
+        }
         return line;
     }
 

@@ -83,6 +83,29 @@ class ScoreCommandTest {
     }
 
     @Test
+    void generateCutsAtTheContextWithAWarningOrRefusesWhenStrict() throws Exception {
+        ModelConfig config = new ModelConfig(ModelConfig.Architecture.QWEN3, 67, 32, 48, 2, 4, 2, 8, 1e-6f, 1e6,
+                null, 8, true, 0.5f, 0, List.of(1));
+        Transformer.create(config, 7).save(dir);
+        JsonNode cut = JSON.readTree(run("", "generate", "--model", dir.toString(), "--prompt-ids", "3,4,5",
+                "--max-new-tokens", "20", "--stop-ids", "66").strip());
+        assertEquals(5, cut.get("tokens").size());
+        assertTrue(cut.get("context_limited").asBoolean());
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            assertEquals(2, Main.run(new String[]{"generate", "--model", dir.toString(), "--prompt-ids", "3,4,5",
+                    "--max-new-tokens", "20", "--strict-context"}));
+        } finally {
+            System.setErr(err);
+        }
+        assertTrue(captured.toString(StandardCharsets.UTF_8).contains(
+                "prompt 0 has 3 tokens and asks for up to 20 new ones, past the model's max_position_embeddings 8"),
+                captured.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void badLinesAreNamedAndTheOthersScored() throws Exception {
         ModelConfig config = new ModelConfig(ModelConfig.Architecture.QWEN3, 67, 32, 48, 2, 4, 2, 8, 1e-6f, 1e6,
                 null, 16, true, 0.5f, 0, List.of(1));
