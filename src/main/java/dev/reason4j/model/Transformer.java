@@ -188,10 +188,6 @@ public final class Transformer {
         return w;
     }
 
-    public boolean hasValueHead() {
-        return valueHead != null;
-    }
-
     /** Every weight in HF order (embed, layers, norm, lm_head unless tied, heads). */
     List<Weight> weights() {
         List<Weight> all = new ArrayList<>();
