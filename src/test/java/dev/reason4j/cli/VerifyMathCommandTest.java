@@ -25,7 +25,7 @@ class VerifyMathCommandTest {
         input.append("{\"gold\": \"1\", \"pred\": [1]}\n");
         StringWriter output = new StringWriter();
         int code = VerifyMathCommand.verifyLines(new MathVerifier(), 3,
-                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl");
+                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl", false);
         String[] lines = output.toString().split("\n");
         assertEquals(1_102, lines.length);
         for (int i = 0; i < 1_100; i++) {
