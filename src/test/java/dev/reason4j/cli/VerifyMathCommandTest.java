@@ -43,6 +43,35 @@ class VerifyMathCommandTest {
     }
 
     @Test
+    void verdictsSayHowTheAnswerWasFoundAndWhyAndExplainPrintsThat() throws Exception {
+        String input = "{\"gold\": \"5, 3\", \"pred\": \"So \\\\boxed{3} and \\\\boxed{5}.\"}\n"
+                + "{\"gold\": \"7\", \"pred\": \"I think it is seven or so\"}\n";
+        StringWriter json = new StringWriter();
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), json,
+                "test.jsonl", false);
+        JsonNode first = JSON.readTree(json.toString().split("\n")[0]);
+        assertTrue(first.get("correct").asBoolean());
+        assertEquals("boxed (several)", first.get("extraction").asText());
+        assertEquals("answers match (2 items, any order)", first.get("reason").asText());
+
+        StringWriter explained = new StringWriter();
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), explained,
+                "test.jsonl", true);
+        assertEquals("""
+                line 1: correct
+                  gold:    5, 3
+                  answer:  3, 5   [boxed (several)]
+                  because: answers match (2 items, any order)
+
+                line 2: wrong
+                  gold:    7
+                  answer:  (no answer)   [none]
+                  because: no answer found in the response
+
+                """, explained.toString());
+    }
+
+    @Test
     void benchmarkChecksAreJudgedAsIntended() {
         MathVerifier verifier = new MathVerifier();
         for (VerifyMathCommand.BenchCheck check : VerifyMathCommand.benchmarkChecks(200)) {

@@ -214,15 +214,16 @@ final class Equivalence {
         if (expected.size() > MAX_LIST || actual.size() > MAX_LIST) {
             return decide(false, "", what + " too long to compare");
         }
-        MathExpr missing = uncovered(expected, actual, true);
-        if (missing == null) {
-            missing = uncovered(actual, expected, false);
-            if (missing != null) {
-                return decide(false, "", what + ": the prediction's " + MathExpr.render(missing) + " is not in the gold");
-            }
-            return decide(true, what + " match (" + expected.size() + " items, any order)", "");
+        // gold items first, so the reason names what the prediction lacks
+        MathExpr missing = swapped ? uncovered(actual, expected, false) : uncovered(expected, actual, true);
+        if (missing != null) {
+            return decide(false, "", what + ": the gold's " + MathExpr.render(missing) + " is not in the prediction");
         }
-        return decide(false, "", what + ": the gold's " + MathExpr.render(missing) + " is not in the prediction");
+        missing = swapped ? uncovered(expected, actual, true) : uncovered(actual, expected, false);
+        if (missing != null) {
+            return decide(false, "", what + ": the prediction's " + MathExpr.render(missing) + " is not in the gold");
+        }
+        return decide(true, what + " match (" + expected.size() + " items, any order)", "");
     }
 
     /** The first item without an equivalent in {@code by}, or null. */
