@@ -269,7 +269,8 @@ final class AnswerExtractor {
         return answer == null ? null : new Marked(answer, start, finalAnswer);
     }
 
-    private static final Pattern LEADING_PROSE = Pattern.compile("^(?:\\*\\*)?([A-Za-z][a-z']+)\\b");
+    private static final Pattern HEDGE = Pattern.compile("(?i)\\s*,?\\s*or\\b");
+    private static final Pattern LEADING_PROSE = Pattern.compile("^(?:\\*\\*)?([A-Za-z][a-z']+|I)\\b");
     private static final Pattern COPULA = Pattern.compile("(?i)\\s(?:is|are|equals|was|be)\\s*:?\\s+|'s\\s+|\\s=\\s*");
 
     /**
@@ -305,8 +306,11 @@ final class AnswerExtractor {
                 return new Extraction(inside.answers(), "answer marker", false);
             }
             if (hasNumber) {
-                return Extraction.of(withPercent(trimNumber(number.group()), rest.substring(number.end())),
-                        "answer marker", true);
+                String following = rest.substring(number.end());
+                // "maybe 2 or 3" is a hedge: both numbers are the answer, so neither alone matches
+                String answer = HEDGE.matcher(following).lookingAt() ? rest.substring(number.start()).strip()
+                        : withPercent(trimNumber(number.group()), following);
+                return Extraction.of(answer, "answer marker", true);
             }
         }
         String answer = stripDelimiters(sentence.replace("**", "").strip());

@@ -83,6 +83,9 @@ final class Equivalence {
         // "x = 2" against "2" (either way round): the value of an equation whose left side names the answer
         MathExpr goldValue = assignedValue(gold, pred);
         MathExpr predValue = assignedValue(pred, gold);
+        if (goldValue == FALSE_EQUATION || predValue == FALSE_EQUATION) {
+            return decide(false, "", "a false equation: its two sides differ");
+        }
         if (goldValue != gold || predValue != pred) {
             boolean same = equivalent(goldValue, predValue);
             reason = (same ? "" : "not ") + "the value of the equation: " + reason;
@@ -126,7 +129,7 @@ final class Equivalence {
             String saved = reason;
             boolean consistent = scalarEquivalent(left, operands.get(1));
             reason = saved;
-            return consistent ? operands.get(1) : new Text("(a false equation)");
+            return consistent ? operands.get(1) : FALSE_EQUATION;
         }
         return expr;
     }
@@ -293,6 +296,8 @@ final class Equivalence {
     record Solved(MathExpr subject, MathExpr set) {}
 
     private static final MathExpr INFINITY = new Const("inf");
+    /** What {@code 10 = 5} stands for: no value. */
+    private static final MathExpr FALSE_EQUATION = new Text("a false equation");
     private static final MathExpr MINUS_INFINITY = new Neg(INFINITY);
 
     /**
