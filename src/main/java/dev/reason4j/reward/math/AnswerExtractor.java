@@ -486,7 +486,7 @@ final class AnswerExtractor {
      * pandoc's rule (no space just inside either dollar, closing dollar not followed by a digit) so that prices such
      * as "$5 and $10" are not maths; {@code $ 9 $} with a space inside both dollars is maths too.
      */
-    static Region lastMathRegion(String text) {
+    private static Region lastMathRegion(String text) {
         List<int[]> regions = new ArrayList<>();
         int i = 0;
         while (i < text.length()) {
