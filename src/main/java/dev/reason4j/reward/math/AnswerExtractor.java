@@ -70,9 +70,11 @@ final class AnswerExtractor {
                 return Extraction.of(stripDelimiters(line), "####", !line.contains("$"));
             }
         }
+        // a response that is itself an answer: before prose rules when it has no maths delimiters, after maths else
         String whole = stripDelimiters(text);
-        if (looksLikeBareAnswer(whole)) {
-            return Extraction.of(whole, "whole response", !text.contains("$") && !text.contains("\\("));
+        boolean delimited = text.contains("$") || text.contains("\\(") || text.contains("\\[");
+        if (!delimited && looksLikeBareAnswer(whole)) {
+            return Extraction.of(whole, "whole response", true);
         }
         Region maths = lastMathRegion(text);
         Found sentence = finalSentenceNumber(text);
@@ -81,6 +83,9 @@ final class AnswerExtractor {
         }
         if (maths != null) {
             return new Extraction(maths.answers(), "maths", false);
+        }
+        if (delimited && looksLikeBareAnswer(whole)) {
+            return Extraction.of(whole, "whole response", false);
         }
         String last = lastNumberFallback ? lastNumber(text) : null;
         return last == null ? null : Extraction.of(last, "last number", true);
