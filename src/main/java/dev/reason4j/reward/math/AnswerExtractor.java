@@ -250,7 +250,7 @@ final class AnswerExtractor {
         while (matcher.find(Math.max(end, notBefore + 1))) {
             start = matcher.start();
             end = matcher.end();
-            finalAnswer = matcher.group(1).length() > 6;
+            finalAnswer = matcher.group(1).toLowerCase(Locale.ROOT).startsWith("final");
             if (end >= text.length()) {
                 break;
             }
