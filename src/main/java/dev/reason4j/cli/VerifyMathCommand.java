@@ -46,12 +46,15 @@ public final class VerifyMathCommand implements Command {
                        ./reason4j verify-math --bench [--seconds S] [--threads N]
 
                 Reads JSON lines {"gold": ..., "pred": ...} (stdin by default) and writes, per line and in order,
-                {"correct": bool, "gold_parsed": ..., "pred_parsed": ...} ("timed_out": true when a symbolic check
-                hit its limit). A bad line gets {"line": N, "error": ...}. A summary goes to stderr. "pred" may be a
-                whole model response: the answer is extracted (\\boxed{}, "the answer is", ####, $...$).
+                {"correct": bool, "gold_parsed": ..., "pred_parsed": ..., "extraction": ..., "reason": ...}
+                ("timed_out": true when a symbolic check hit its limit). A bad line gets {"line": N, "error": ...}.
+                A summary goes to stderr. "pred" may be a whole model response: the answer is extracted (\\boxed{},
+                "the answer is", ####, $...$, a final sentence that states a number); "extraction" says how.
 
                 options:
+                  --explain         write each verdict as a readable block instead of JSON
                   --tolerance X     relative tolerance for inexact numbers (default 1e-4)
+                  --float-rounding N  compare decimals rounded to N places instead (Math-Verify's float_rounding)
                   --timeout-ms N    time limit of one symbolic (CAS) check (default 2000)
                   --last-number     fall back to the last number of a response that marks no answer
                   --threads N       checking threads (default: available processors)
@@ -64,7 +67,8 @@ public final class VerifyMathCommand implements Command {
     public int run(Args args) throws Exception {
         MathVerifier verifier = new MathVerifier(new MathVerifier.Options(
                 args.number("tolerance", 1e-4), Duration.ofMillis(args.integer("timeout-ms", 2000)),
-                args.flag("last-number")));
+                args.flag("last-number"), args.integer("float-rounding", -1)));
+        boolean explain = args.flag("explain");
         int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
@@ -82,14 +86,14 @@ public final class VerifyMathCommand implements Command {
                 : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
             if (output == null) {
                 Writer writer = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
-                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input);
+                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input, explain);
                 writer.flush();
                 return code;
             }
             Path target = Path.of(output).toAbsolutePath();
             Path temporary = dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
             try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input);
+                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input, explain);
                 writer.close();
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return code;
@@ -100,8 +104,8 @@ public final class VerifyMathCommand implements Command {
     }
 
     /** Checks every line (in parallel batches) and writes one result line per input line, in order. */
-    static int verifyLines(MathVerifier verifier, int threads, BufferedReader reader, Writer writer, String source)
-            throws Exception {
+    static int verifyLines(MathVerifier verifier, int threads, BufferedReader reader, Writer writer, String source,
+                           boolean explain) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
             Thread thread = new Thread(runnable, "reason4j-verify-math");
             thread.setDaemon(true);
@@ -139,7 +143,7 @@ public final class VerifyMathCommand implements Command {
                         correct += result.get("correct").asBoolean() ? 1 : 0;
                         timeouts += result.has("timed_out") ? 1 : 0;
                     }
-                    writer.write(JSON.writeValueAsString(result));
+                    writer.write(explain ? explained(result, lines) : JSON.writeValueAsString(result));
                     writer.write('\n');
                 }
             }
@@ -167,6 +171,8 @@ public final class VerifyMathCommand implements Command {
             result.put("correct", verdict.correct());
             result.put("gold_parsed", verdict.goldParsed());
             result.put("pred_parsed", verdict.predParsed());
+            result.put("extraction", verdict.extraction());
+            result.put("reason", verdict.reason());
             if (verdict.timedOut()) {
                 result.put("timed_out", true);
             }
@@ -177,6 +183,19 @@ public final class VerifyMathCommand implements Command {
                     : e.getMessage());
         }
         return result;
+    }
+
+    /** One verdict as a readable block: the decision, both parsed answers, how the answer was found and why. */
+    static String explained(ObjectNode result, long line) {
+        if (result.has("error")) {
+            return "line " + line + ": error: " + result.get("error").asText() + "\n";
+        }
+        String predParsed = result.get("pred_parsed").isNull() ? "(no answer)" : result.get("pred_parsed").asText();
+        return "line " + line + ": " + (result.get("correct").asBoolean() ? "correct" : "wrong")
+                + (result.has("timed_out") ? " (CAS time limit)" : "") + "\n"
+                + "  gold:    " + result.get("gold_parsed").asText() + "\n"
+                + "  answer:  " + predParsed + "   [" + result.get("extraction").asText() + "]\n"
+                + "  because: " + result.get("reason").asText() + "\n";
     }
 
     private static String answerField(JsonNode node, String name) {
@@ -220,7 +239,7 @@ public final class VerifyMathCommand implements Command {
                         "Answer: \\$" + String.format("%.2f", shown / 8.0)};
                 case 4 -> new String[] {"\\{" + a + ", " + b + "\\}",
                         "\\boxed{\\{" + b + ", " + shown + "\\}}"};
-                case 5 -> new String[] {"(-\\infty, " + a + "]", "\\boxed{x \\le " + shown + "}"};
+                case 5 -> new String[] {"x \\le " + a, "\\boxed{(-\\infty, " + shown + "]}"};
                 case 6 -> new String[] {b + "\\sqrt{2}",
                         "\\boxed{\\sqrt{" + (right ? 2 * b * b : 2 * b * b + 1) + "}}"};
                 case 7 -> new String[] {"x^2 + " + 2 * a + "x + " + a * a,

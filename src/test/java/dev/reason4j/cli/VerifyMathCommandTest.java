@@ -25,7 +25,7 @@ class VerifyMathCommandTest {
         input.append("{\"gold\": \"1\", \"pred\": [1]}\n");
         StringWriter output = new StringWriter();
         int code = VerifyMathCommand.verifyLines(new MathVerifier(), 3,
-                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl");
+                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl", false);
         String[] lines = output.toString().split("\n");
         assertEquals(1_102, lines.length);
         for (int i = 0; i < 1_100; i++) {
@@ -40,6 +40,35 @@ class VerifyMathCommandTest {
         assertEquals(1_102, badField.get("line").asInt());
         assertTrue(badField.get("error").asText().contains("\"pred\""));
         assertEquals(1, code);
+    }
+
+    @Test
+    void verdictsSayHowTheAnswerWasFoundAndWhyAndExplainPrintsThat() throws Exception {
+        String input = "{\"gold\": \"5, 3\", \"pred\": \"So \\\\boxed{3} and \\\\boxed{5}.\"}\n"
+                + "{\"gold\": \"7\", \"pred\": \"I think it is seven or so\"}\n";
+        StringWriter json = new StringWriter();
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), json,
+                "test.jsonl", false);
+        JsonNode first = JSON.readTree(json.toString().split("\n")[0]);
+        assertTrue(first.get("correct").asBoolean());
+        assertEquals("boxed (several)", first.get("extraction").asText());
+        assertEquals("answers match (2 items, any order)", first.get("reason").asText());
+
+        StringWriter explained = new StringWriter();
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), explained,
+                "test.jsonl", true);
+        assertEquals("""
+                line 1: correct
+                  gold:    5, 3
+                  answer:  3, 5   [boxed (several)]
+                  because: answers match (2 items, any order)
+
+                line 2: wrong
+                  gold:    7
+                  answer:  (no answer)   [none]
+                  because: no answer found in the response
+
+                """, explained.toString());
     }
 
     @Test

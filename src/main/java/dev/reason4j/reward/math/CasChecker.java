@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.matheclipse.core.eval.EvalEngine;
 import org.matheclipse.core.eval.ExprEvaluator;
 import org.matheclipse.core.expression.F;
@@ -33,6 +34,8 @@ final class CasChecker {
 
     private final ThreadPoolExecutor pool;
     private final ThreadLocal<ExprEvaluator> evaluators = new ThreadLocal<>();
+    /** Checks handed to the workers so far: tests show limits refuse work before it reaches the CAS. */
+    private final AtomicLong submitted = new AtomicLong();
 
     private CasChecker(int threads) {
         AtomicInteger counter = new AtomicInteger();
@@ -104,6 +107,7 @@ final class CasChecker {
         Future<Outcome> future;
         try {
             future = pool.submit(() -> simplifiesToZero(expression));
+            submitted.incrementAndGet();
         } catch (RejectedExecutionException e) {
             return Outcome.TIMEOUT;
         }
@@ -141,6 +145,11 @@ final class CasChecker {
             evaluators.remove();
             return Thread.currentThread().isInterrupted() ? Outcome.TIMEOUT : Outcome.NOT_ZERO;
         }
+    }
+
+    /** How many checks {@link #isZero} has handed to the workers. */
+    long submitted() {
+        return submitted.get();
     }
 
     /** Workers running a check now (0 once every timed-out check has really stopped). */

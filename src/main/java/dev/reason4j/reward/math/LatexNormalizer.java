@@ -18,7 +18,7 @@ final class LatexNormalizer {
     private static final Map<String, String> UNICODE = Map.ofEntries(
             Map.entry("−", "-"), Map.entry("–", "-"), Map.entry("×", "\\times "), Map.entry("·", "\\cdot "),
             Map.entry("÷", "\\div "), Map.entry("≤", "\\le "), Map.entry("≥", "\\ge "), Map.entry("≠", "\\ne "),
-            Map.entry("π", "\\pi "), Map.entry("√", "\\sqrt "), Map.entry("∞", "\\infty "), Map.entry("±", "\\pm "),
+            Map.entry("π", "\\pi "), Map.entry("√", "\\sqrt "), Map.entry("∞", "\\infty "), Map.entry("±", "\\pm "), Map.entry("≈", "\\approx "),
             Map.entry("∪", "\\cup "), Map.entry("°", "^\\circ "), Map.entry("∅", "\\emptyset "),
             Map.entry("²", "^2"), Map.entry("³", "^3"),
             Map.entry("€", ""), Map.entry("£", ""), Map.entry("¥", ""), Map.entry("\u00a0", " "));
@@ -45,9 +45,19 @@ final class LatexNormalizer {
             "years", "yr", "yrs", "degree", "degrees", "deg", "rad", "radian", "radians", "unit", "units", "sq",
             "square", "cubic", "g", "kg", "mg", "gram", "grams", "lb", "lbs", "pound", "pounds", "oz", "ounce",
             "ounces", "l", "ml", "liter", "liters", "litre", "litres", "gallon", "gallons", "mph", "kmh", "cent",
-            "cents", "dollar", "dollars", "usd", "euro", "euros", "eur", "rs", "rupees", "yuan", "percent");
+            "cents", "dollar", "dollars", "usd", "euro", "euros", "eur", "rs", "rupees", "yuan");
+
+    /** Words that mean a percent sign ({@code 28 pct}, {@code \text{percent}}). */
+    private static final Set<String> PERCENT_WORDS = Set.of("percent", "percentage", "pct");
+    private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*\\b(?:percentage|percent|pct)\\b");
+    /** {@code \\frac} in a gold answer copied with escaped backslashes is {@code \frac} (not in matrices). */
+    private static final Pattern DOUBLED_BACKSLASH = Pattern.compile("\\\\\\\\(?=[A-Za-z])");
+    /** {@code 14{,}916} and {@code 14 {, }916}: a thousands separator in braces. */
+    private static final Pattern BRACED_COMMA = Pattern.compile("\\s*\\{\\s*,\\s*}\\s*");
 
     private static final Pattern UNIT_AFTER_NUMBER;
+    /** A unit after a number inside a list: {@code \{35 cm, 4\}}. */
+    private static final Pattern UNIT_IN_LIST;
 
     static {
         String alternatives = String.join("|", UNITS.stream().filter(unit -> unit.length() > 1)
@@ -55,6 +65,15 @@ final class LatexNormalizer {
         UNIT_AFTER_NUMBER = Pattern.compile(
                 "(\\d|\\})\\s*(?:(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*)+$",
                 Pattern.CASE_INSENSITIVE);
+        UNIT_IN_LIST = Pattern.compile(
+                "(\\d)\\s+(?:" + alternatives + ")\\b(?:\\s*\\^\\s*\\{?[23]\\}?)?(?=\\s*(?:,|;|\\\\?}))",
+                Pattern.CASE_INSENSITIVE);
+    }
+
+    /** A unit, currency or percent word, which may follow a number in an answer. */
+    static boolean isUnitOrPercentWord(String word) {
+        String lower = word.toLowerCase(Locale.ROOT);
+        return UNITS.contains(lower) || PERCENT_WORDS.contains(lower);
     }
 
     /** {@code 5 apples}, {@code 12 red marbles}: a number followed only by a few words is that number. */
@@ -69,16 +88,29 @@ final class LatexNormalizer {
                 text = text.replace(entry.getKey(), entry.getValue());
             }
         }
+        if (text.contains("\\\\") && !text.contains("\\begin") && !text.contains("\\\\begin")) {
+            text = DOUBLED_BACKSLASH.matcher(text).replaceAll("\\\\");
+        }
         text = unwrapText(text);
-        // \! is a negative thin space, as in 32,\!348: it separates nothing
-        text = text.replace("\\!", "");
+        // \! is a negative thin space, as in 32,\!348 (or 22,\! 333): it separates nothing
+        if (text.contains("\\!")) {
+            text = text.replaceAll("\\\\!\\s*", "");
+        }
         text = SPACING.matcher(text).replaceAll(" ");
         text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
                 .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom")
                 .replace("\\lbrace", "\\{").replace("\\rbrace", "\\}")
-                .replace("{,}", ",").replace("\\%", "%").replace("\\$", " ").replace("$", " ");
+                .replace("\\%", "%").replace("\\$", " ").replace("$", " ");
+        if (text.indexOf('{') >= 0 && text.indexOf(',') >= 0) {
+            text = BRACED_COMMA.matcher(text).replaceAll(",");
+        }
         text = DEGREES.matcher(text).replaceAll(" ");
-        text = text.replaceAll("(?i)\\s+percent\\s*$", "%");
+        if (text.contains("pct") || text.contains("ercent")) {
+            text = PERCENT_WORD.matcher(text).replaceAll("%");
+        }
+        if (text.indexOf(',') >= 0 || text.indexOf(';') >= 0) {
+            text = UNIT_IN_LIST.matcher(text).replaceAll("$1");
+        }
         Matcher units = UNIT_AFTER_NUMBER.matcher(text);
         if (units.find()) {
             text = text.substring(0, units.start()) + units.group(1);
@@ -108,7 +140,7 @@ final class LatexNormalizer {
             out.append(text, position, matcher.start());
             String word = content.toLowerCase(Locale.ROOT).replaceAll("[.\\s]+", " ").strip();
             boolean unit = word.isEmpty() || UNITS.contains(word) || UNITS.containsAll(List.of(word.split(" ")));
-            out.append(unit ? " " : " " + content + " ");
+            out.append(PERCENT_WORDS.contains(word) ? "% " : unit ? " " : " " + content + " ");
             position = close + 1;
             // a unit's exponent: \text{cm}^2
             if (unit) {
@@ -180,7 +212,8 @@ final class LatexNormalizer {
         while (i < text.length() && Character.isDigit(text.charAt(i))) {
             i++;
         }
-        if (i - start > 3 || i >= text.length()) {
+        // a leading group is 1-3 digits and not 0: 0,111 is no thousands grouping
+        if (i - start > 3 || i >= text.length() || text.charAt(start) == '0') {
             return -1;
         }
         char separator = text.charAt(i);

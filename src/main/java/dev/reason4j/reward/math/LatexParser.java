@@ -83,7 +83,108 @@ final class LatexParser {
         if (parser.position < parser.text.length()) {
             throw new ParseException("unexpected '" + parser.text.charAt(parser.position) + "' at " + parser.position);
         }
-        return result;
+        return normalized.contains("\\begin") ? matrixArithmetic(result) : result;
+    }
+
+    /** A sum, product or multiple of matrices written as the answer is that matrix; null when shapes do not fit. */
+    private static MathExpr matrixArithmetic(MathExpr expr) {
+        return switch (expr) {
+            case Add a -> {
+                List<MathExpr> terms = a.terms().stream().map(LatexParser::matrixArithmetic).toList();
+                if (!terms.stream().allMatch(t -> t instanceof Matrix
+                        || t instanceof Neg(Matrix m))) {
+                    yield new Add(terms);
+                }
+                Matrix sum = null;
+                for (MathExpr term : terms) {
+                    Matrix m = term instanceof Neg(Matrix inner) ? scaled(inner, new Num(Rational.of(-1), false))
+                            : (Matrix) term;
+                    sum = sum == null ? m : elementwiseSum(sum, m);
+                    if (sum == null) {
+                        yield new Add(terms);
+                    }
+                }
+                yield sum;
+            }
+            case Mul m -> {
+                List<MathExpr> factors = m.factors().stream().map(LatexParser::matrixArithmetic).toList();
+                if (factors.stream().noneMatch(f -> f instanceof Matrix)) {
+                    yield new Mul(factors);
+                }
+                Matrix product = null;
+                List<MathExpr> scalars = new ArrayList<>();
+                for (MathExpr factor : factors) {
+                    if (factor instanceof Matrix matrix) {
+                        product = product == null ? matrix : matrixProduct(product, matrix);
+                        if (product == null) {
+                            yield new Mul(factors);
+                        }
+                    } else if (containsMatrix(factor)) {
+                        yield new Mul(factors);
+                    } else {
+                        scalars.add(factor);
+                    }
+                }
+                yield scalars.isEmpty() ? product
+                        : scaled(product, scalars.size() == 1 ? scalars.getFirst() : new Mul(List.copyOf(scalars)));
+            }
+            case Neg n when matrixArithmetic(n.operand()) instanceof Matrix matrix ->
+                    scaled(matrix, new Num(Rational.of(-1), false));
+            case MathExpr.Answers a -> new MathExpr.Answers(a.items().stream().map(LatexParser::matrixArithmetic).toList());
+            default -> expr;
+        };
+    }
+
+    private static boolean containsMatrix(MathExpr expr) {
+        return switch (expr) {
+            case Matrix m -> true;
+            case Neg n -> containsMatrix(n.operand());
+            case Add a -> a.terms().stream().anyMatch(LatexParser::containsMatrix);
+            case Mul m -> m.factors().stream().anyMatch(LatexParser::containsMatrix);
+            case Div d -> containsMatrix(d.numerator()) || containsMatrix(d.denominator());
+            case Pow p -> containsMatrix(p.base()) || containsMatrix(p.exponent());
+            default -> false;
+        };
+    }
+
+    private static Matrix elementwiseSum(Matrix a, Matrix b) {
+        if (a.rows().size() != b.rows().size() || a.rows().getFirst().size() != b.rows().getFirst().size()) {
+            return null;
+        }
+        List<List<MathExpr>> rows = new ArrayList<>();
+        for (int i = 0; i < a.rows().size(); i++) {
+            List<MathExpr> row = new ArrayList<>();
+            for (int j = 0; j < a.rows().get(i).size(); j++) {
+                row.add(new Add(List.of(a.rows().get(i).get(j), b.rows().get(i).get(j))));
+            }
+            rows.add(List.copyOf(row));
+        }
+        return new Matrix(List.copyOf(rows));
+    }
+
+    private static Matrix matrixProduct(Matrix a, Matrix b) {
+        int inner = a.rows().getFirst().size();
+        if (inner != b.rows().size()) {
+            return null;
+        }
+        List<List<MathExpr>> rows = new ArrayList<>();
+        for (List<MathExpr> rowOfA : a.rows()) {
+            List<MathExpr> row = new ArrayList<>();
+            for (int j = 0; j < b.rows().getFirst().size(); j++) {
+                List<MathExpr> terms = new ArrayList<>();
+                for (int k = 0; k < inner; k++) {
+                    terms.add(new Mul(List.of(rowOfA.get(k), b.rows().get(k).get(j))));
+                }
+                row.add(new Add(List.copyOf(terms)));
+            }
+            rows.add(List.copyOf(row));
+        }
+        return new Matrix(List.copyOf(rows));
+    }
+
+    private static Matrix scaled(Matrix matrix, MathExpr factor) {
+        return new Matrix(matrix.rows().stream()
+                .map(row -> row.stream().map(item -> (MathExpr) new Mul(List.of(factor, item))).toList()).toList());
     }
 
     /** A plain-text word that is maths: a function or constant name, or a list word. */
@@ -167,12 +268,56 @@ final class LatexParser {
             operands.add(parseSum());
         }
         leave();
-        return operators.isEmpty() ? first : new Relation(operands, operators);
+        return operators.isEmpty() ? first : reduceChain(operands, operators);
+    }
+
+    /**
+     * {@code z = 2/7 \approx 0.29} is z = 2/7: an approximation after an exact value is dropped ({@code x \approx 11}
+     * keeps 11). {@code t = 3 + 4 = 7} is t = 7: a chain of equalities answers its last side (the left side stays when
+     * it names the answer).
+     */
+    private static MathExpr reduceChain(List<MathExpr> operands, List<String> operators) {
+        List<MathExpr> kept = new ArrayList<>(List.of(operands.getFirst()));
+        List<String> joins = new ArrayList<>();
+        for (int i = 0; i < operators.size(); i++) {
+            String operator = operators.get(i);
+            if (operator.equals("≈")) {
+                if (!isName(kept.getLast())) {
+                    break;
+                }
+                operator = "=";
+            }
+            joins.add(operator);
+            kept.add(operands.get(i + 1));
+        }
+        if (joins.isEmpty()) {
+            return kept.getFirst();
+        }
+        if (kept.size() > 2 && joins.stream().allMatch("="::equals)) {
+            return isName(kept.getFirst()) ? new Relation(List.of(kept.getFirst(), kept.getLast()), List.of("="))
+                    : kept.getLast();
+        }
+        return new Relation(List.copyOf(kept), List.copyOf(joins));
+    }
+
+    /**
+     * A name for the answer rather than a value: {@code x}, {@code a_1}, {@code f(x)}, {@code |AB|}, {@code A:B},
+     * {@code (m, n)}; no numbers and no sums, so {@code b - 2y} or {@code x^2} is not one.
+     */
+    static boolean isName(MathExpr expr) {
+        return switch (expr) {
+            case Sym s -> true;
+            case Mul m -> m.factors().stream().allMatch(LatexParser::isName);
+            case Div d -> isName(d.numerator()) && isName(d.denominator());
+            case Func f -> f.args().stream().allMatch(LatexParser::isName);
+            case Tuple t -> !t.items().isEmpty() && t.items().stream().allMatch(LatexParser::isName);
+            default -> false;
+        };
     }
 
     /** Relation spellings (longest first) and what they mean. */
     private static final String[][] RELATIONS = {
-        {"\\leqslant", "<="}, {"\\geqslant", ">="}, {"\\approx", "="}, {"\\leq", "<="}, {"\\geq", ">="},
+        {"\\leqslant", "<="}, {"\\geqslant", ">="}, {"\\approx", "≈"}, {"\\leq", "<="}, {"\\geq", ">="},
         {"\\neq", "!="}, {"\\le", "<="}, {"\\ge", ">="}, {"\\ne", "!="}, {"\\lt", "<"}, {"\\gt", ">"},
         {"\\in", "in"}, {"<=", "<="}, {">=", ">="}, {"!=", "!="}, {"=", "="}, {"<", "<"}, {">", ">"}};
 
@@ -253,8 +398,8 @@ final class LatexParser {
                     position++;
                 }
                 factors.add(parsePower());
-            } else if (peek() == '/' || acceptCommand("div")) {
-                if (peek() == '/') {
+            } else if (peek() == '/' || peek() == ':' || acceptCommand("div")) {
+                if (peek() == '/' || peek() == ':') {
                     position++;
                 }
                 MathExpr numerator = factors.size() == 1 ? factors.getFirst() : new Mul(List.copyOf(factors));
@@ -410,7 +555,7 @@ final class LatexParser {
             position++;
             MathExpr inside = parseAnswers();
             expect('}');
-            result = inside instanceof MathExpr.Answers(List<MathExpr> items) ? new SetOf(items) : inside;
+            result = inside instanceof MathExpr.Answers(List<MathExpr> items) ? new SetOf(items, true) : inside;
         } else if (c == '|') {
             position++;
             absDepth++;
@@ -629,7 +774,7 @@ final class LatexParser {
             }
             case "pi" -> new Const("pi");
             case "infty", "infin" -> new Const("inf");
-            case "emptyset", "varnothing" -> new SetOf(List.of());
+            case "emptyset", "varnothing" -> new SetOf(List.of(), false);
             case "mathbb" -> {
                 skipSpaces();
                 if (text.startsWith("R", position) || text.startsWith("{R}", position)) {
@@ -658,6 +803,27 @@ final class LatexParser {
                 yield new Tuple(List.copyOf(items));
             }
             case "begin" -> parseEnvironment();
+            case "sum", "prod" -> {
+                // \sum_{k=0}^{n} body: compared by its bounds and body, never evaluated
+                MathExpr lower = new Text("");
+                MathExpr upper = new Text("");
+                skipSpaces();
+                if (peek() == '_') {
+                    position++;
+                    lower = parseGroupArgument();
+                }
+                skipSpaces();
+                if (peek() == '^') {
+                    position++;
+                    upper = parseScriptArgument();
+                }
+                List<MathExpr> factors = new ArrayList<>(List.of(parsePower()));
+                while (startsImplicitFactor()) {
+                    factors.add(parsePower());
+                }
+                yield new Func(name, List.of(lower, upper,
+                        factors.size() == 1 ? factors.getFirst() : new Mul(List.copyOf(factors))));
+            }
             default -> {
                 if (FUNCTIONS.contains(name)) {
                     yield applyFunction(name);
@@ -704,7 +870,7 @@ final class LatexParser {
             throw new ParseException("unclosed \\{ at " + position);
         }
         position += 2;
-        return new SetOf(List.copyOf(items));
+        return new SetOf(List.copyOf(items), false);
     }
 
     /** {@code \sin x}, {@code \sin^2 x}, {@code \sin^{-1} x}, {@code \log_2 8}, {@code sqrt(2)}. */

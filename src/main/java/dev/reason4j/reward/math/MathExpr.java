@@ -44,8 +44,11 @@ sealed interface MathExpr {
     /** An ordered tuple or point {@code (a, b, ...)}. */
     record Tuple(List<MathExpr> items) implements MathExpr {}
 
-    /** A set {@code \{a, b\}}: order-free. */
-    record SetOf(List<MathExpr> items) implements MathExpr {}
+    /**
+     * A set {@code \{a, b\}}: order-free. {@code bareBraces} when written {@code {a, b}}, a TeX group that people use
+     * for sets and for sequences alike: it then also matches the tuple {@code (a, b)} in the same order.
+     */
+    record SetOf(List<MathExpr> items, boolean bareBraces) implements MathExpr {}
 
     record Interval(MathExpr low, MathExpr high, boolean lowClosed, boolean highClosed) implements MathExpr {}
 

@@ -1,6 +1,10 @@
 package dev.reason4j.reward.math;
 
+import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +22,8 @@ public final class MathVerifier {
      * @param casTimeout         time limit for all symbolic (CAS) work of one check
      * @param lastNumberFallback take the last number of a response that marks no answer (GSM8K-style tasks)
      */
-    public record Options(double relativeTolerance, Duration casTimeout, boolean lastNumberFallback) {
+    public record Options(double relativeTolerance, Duration casTimeout, boolean lastNumberFallback,
+                          int decimalPlaces) {
         public Options {
             if (!(relativeTolerance >= 0 && relativeTolerance < 1)) {
                 throw new IllegalArgumentException("relative tolerance must be in [0, 1), got " + relativeTolerance);
@@ -26,6 +31,14 @@ public final class MathVerifier {
             if (casTimeout.isNegative() || casTimeout.isZero()) {
                 throw new IllegalArgumentException("CAS timeout must be positive, got " + casTimeout);
             }
+            if (decimalPlaces > 15) {
+                throw new IllegalArgumentException("decimal places must be at most 15, got " + decimalPlaces);
+            }
+        }
+
+        /** Decimals compared with the relative tolerance (no rounding to decimal places). */
+        public Options(double relativeTolerance, Duration casTimeout, boolean lastNumberFallback) {
+            this(relativeTolerance, casTimeout, lastNumberFallback, -1);
         }
 
         public static Options defaults() {
@@ -33,12 +46,26 @@ public final class MathVerifier {
         }
 
         public Options withLastNumberFallback(boolean enabled) {
-            return new Options(relativeTolerance, casTimeout, enabled);
+            return new Options(relativeTolerance, casTimeout, enabled, decimalPlaces);
+        }
+
+        /**
+         * Decimals equal once both sides are rounded to {@code places} decimal places, as Math-Verify's
+         * {@code float_rounding} (so at 2 places 0.67 is 2/3, also inside a matrix); negative for the relative
+         * tolerance.
+         */
+        public Options withDecimalPlaces(int places) {
+            return new Options(relativeTolerance, casTimeout, lastNumberFallback, places);
         }
     }
 
     /** {@code 3,5}: a decimal comma, tried when the list reading (3 and 5) does not match. */
     private static final Pattern DECIMAL_COMMA = Pattern.compile("-?\\d+,\\d+");
+    /** {@code 2,74} or {@code 0,111} written in prose: a comma that cannot group thousands is a decimal comma. */
+    private static final Pattern PLAIN_DECIMAL_COMMA = Pattern.compile("([-+]?\\d+),(\\d{1,2}|\\d{4,})(%?)");
+    private static final Pattern LEADING_ZERO_COMMA = Pattern.compile("([-+]?0),(\\d+)(%?)");
+    /** {@code 4 4/9} written in prose: a mixed number (a proper fraction after a whole number and one space). */
+    private static final Pattern MIXED_NUMBER = Pattern.compile("([-+]?)(\\d+) (\\d+)/(\\d+)(%?)");
 
     private final Options options;
 
@@ -64,34 +91,86 @@ public final class MathVerifier {
      * @param response the model's output (or a bare answer)
      */
     public MathVerdict verify(String gold, String response) {
-        MathExpr goldExpr = parse(AnswerExtractor.extractGold(gold == null ? "" : gold));
-        String predAnswer = AnswerExtractor.extract(response, options.lastNumberFallback());
+        AnswerExtractor.Extraction goldAnswer = AnswerExtractor.extractGold(gold == null ? "" : gold);
+        MathExpr goldExpr = parse(goldAnswer);
+        AnswerExtractor.Extraction predAnswer = AnswerExtractor.extract(response, options.lastNumberFallback());
         if (predAnswer == null) {
-            return new MathVerdict(false, MathExpr.render(goldExpr), null, false);
+            return new MathVerdict(false, MathExpr.render(goldExpr), null, false, "none",
+                    "no answer found in the response");
         }
         MathExpr predExpr = parse(predAnswer);
-        Equivalence equivalence = new Equivalence(options.relativeTolerance(), options.casTimeout());
+        Equivalence equivalence = new Equivalence(options.relativeTolerance(), options.decimalPlaces(),
+                options.casTimeout());
         boolean correct = equivalence.equivalent(goldExpr, predExpr);
-        if (!correct && DECIMAL_COMMA.matcher(predAnswer.strip()).matches()) {
-            MathExpr decimal = parse(predAnswer.strip().replace(',', '.'));
+        String reason = equivalence.reason();
+        String text = predAnswer.text().strip();
+        if (!correct && DECIMAL_COMMA.matcher(text).matches()) {
+            MathExpr decimal = parse(text.replace(',', '.'), false);
             if (equivalence.equivalent(goldExpr, decimal)) {
                 correct = true;
                 predExpr = decimal;
+                reason = "read with a decimal comma: " + equivalence.reason();
             }
         }
-        return new MathVerdict(correct, MathExpr.render(goldExpr), MathExpr.render(predExpr), equivalence.timedOut());
+        return new MathVerdict(correct, MathExpr.render(goldExpr), MathExpr.render(predExpr), equivalence.timedOut(),
+                predAnswer.method(), reason);
     }
 
-    /** Parses an answer; what is not maths becomes text. */
-    static MathExpr parse(String answer) {
+    /** Parses what was extracted; several answers (boxes, {@code $12$ and $13$}) become one answer set. */
+    static MathExpr parse(AnswerExtractor.Extraction extraction) {
+        if (extraction.answers().size() == 1) {
+            return parse(extraction.answers().getFirst(), extraction.plainText());
+        }
+        List<MathExpr> items = new ArrayList<>();
+        for (String answer : extraction.answers()) {
+            MathExpr item = parse(answer, extraction.plainText());
+            items.addAll(item instanceof MathExpr.Answers(List<MathExpr> inner) ? inner : List.of(item));
+        }
+        return new MathExpr.Answers(List.copyOf(items));
+    }
+
+    /**
+     * Parses an answer; what is not maths becomes text. {@code plainText}: written outside maths delimiters, where
+     * {@code 2,74} has a decimal comma and {@code 4 4/9} is a mixed number.
+     */
+    static MathExpr parse(String answer, boolean plainText) {
         if (answer.length() > LatexParser.MAX_LENGTH) {
             return LatexParser.text(answer.substring(0, LatexParser.MAX_LENGTH));
         }
         String normalized = LatexNormalizer.normalize(answer);
+        if (plainText) {
+            normalized = plainNumber(normalized);
+        }
         try {
             return LatexParser.parse(normalized);
         } catch (LatexParser.ParseException | ArithmeticException e) {
+            // "1 = \zzz = x = 0": a chain that does not parse as a whole still answers its last side
+            String[] sides = normalized.split("(?<![<>!\\\\])=");
+            if (sides.length > 2 && !normalized.contains(",") && !normalized.contains(";")) {
+                try {
+                    return LatexParser.parse(sides[sides.length - 1].strip());
+                } catch (LatexParser.ParseException | ArithmeticException ignored) {
+                    // text after all
+                }
+            }
             return LatexParser.text(normalized);
         }
+    }
+
+    private static String plainNumber(String text) {
+        Matcher decimal = PLAIN_DECIMAL_COMMA.matcher(text);
+        if (decimal.matches()) {
+            return decimal.group(1) + "." + decimal.group(2) + decimal.group(3);
+        }
+        Matcher zero = LEADING_ZERO_COMMA.matcher(text);
+        if (zero.matches()) {
+            return zero.group(1) + "." + zero.group(2) + zero.group(3);
+        }
+        Matcher mixed = MIXED_NUMBER.matcher(text);
+        if (mixed.matches() && new BigInteger(mixed.group(3)).compareTo(new BigInteger(mixed.group(4))) < 0) {
+            return mixed.group(1) + "(" + mixed.group(2) + "+" + mixed.group(3) + "/" + mixed.group(4) + ")"
+                    + mixed.group(5);
+        }
+        return text;
     }
 }
