@@ -36,7 +36,7 @@ final class BenchCommand implements Command {
                   mixed_tokens_per_s     an RL-like rollout: 32 prompts of 16-256 tokens, sampled at T = 1 until a
                                          stop id (≈ 64 tokens on average) or 256 tokens; response tokens per second
                                          of the whole generate call, prefill included
-                  matmul_gflops_*        Blas.sgemm on the model's shapes (X · Wᵀ, as nn.Linear)
+                  matmul_gflops_*        the forward's product on the model's shapes (X · Wᵀ, as nn.Linear)
                 and what they imply: train_gflops, prefill_gflops, decode_gbytes_per_s_batchB (bytes of weights and
                 KV cache each token reads). Every round also measures the machine's limits: a 1024³ sgemm and a
                 register-only FMA loop (GFLOP/s), STREAM copy and triad (GB/s), on 1 and on all threads; each
