@@ -1,6 +1,7 @@
 package dev.reason4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.io.JsonLinesReader;
 import dev.reason4j.model.Precision;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.rollout.Completion;
@@ -9,7 +10,6 @@ import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,7 +122,7 @@ final class GenerateCommand implements Command {
 
         int generated = 0;
         for (Completion c : completions) {
-            System.out.println(JsonLines.JSON.writeValueAsString(completionJson(c, tokenizer)));
+            System.out.println(JsonLinesFilter.JSON.writeValueAsString(completionJson(c, tokenizer)));
             generated += c.tokens().length;
         }
         Runtime runtime = Runtime.getRuntime();
@@ -140,7 +140,7 @@ final class GenerateCommand implements Command {
      * shortest decimal: the text reads back as the same float bit for bit (widening to double first would not).
      */
     static ObjectNode completionJson(Completion c, Tokenizer tokenizer) {
-        ObjectNode line = JsonLines.JSON.createObjectNode();
+        ObjectNode line = JsonLinesFilter.JSON.createObjectNode();
         line.put("prompt", c.promptIndex());
         line.put("sample", c.sampleIndex());
         var tokens = line.putArray("tokens");
@@ -165,24 +165,17 @@ final class GenerateCommand implements Command {
             throw new IllegalArgumentException("--messages: file not found: " + file);
         }
         List<ChatTemplate.ChatRequest> requests = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            String where = file + ":" + (i + 1) + ": ";
-            try {
-                if (!(JsonLines.JSON.readTree(lines.get(i)) instanceof ObjectNode input)) {
-                    throw new IllegalArgumentException("expected a JSON object {\"messages\": [...]}");
-                }
+        try (JsonLinesReader reader = JsonLinesReader.open(file)) {
+            for (JsonLinesReader.Line line = reader.nextNonBlank(); line != null; line = reader.nextNonBlank()) {
+                ObjectNode input = line.object();
                 if (!input.has("add_generation_prompt")) {
                     input.put("add_generation_prompt", true);
                 }
-                requests.add(RenderChatCommand.request(input));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException(where + "invalid JSON: " + e.getOriginalMessage());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + e.getMessage());
+                try {
+                    requests.add(RenderChatCommand.request(input));
+                } catch (IllegalArgumentException e) {
+                    throw line.error(e);
+                }
             }
         }
         if (requests.isEmpty()) {

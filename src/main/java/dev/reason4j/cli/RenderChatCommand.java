@@ -48,7 +48,7 @@ public final class RenderChatCommand implements Command {
     static int process(Tokenizer tokenizer, boolean tokenize, java.io.InputStream in, java.io.OutputStream out,
                        java.io.PrintStream err) throws java.io.IOException {
         ChatTemplate template = ChatTemplate.of(tokenizer);
-        return JsonLines.run(in, out, err, input -> {
+        return JsonLinesFilter.run(in, out, err, input -> {
             ChatTemplate.ChatRequest request = request(input);
             if (!tokenize) {
                 return Map.of("text", template.render(request));
@@ -87,8 +87,8 @@ public final class RenderChatCommand implements Command {
                 throw new IllegalArgumentException("\"" + flag.getKey() + "\" must be true or false");
             }
         }
-        List<Map<String, Object>> messageList = JsonLines.JSON.convertValue(messages, new TypeReference<>() {});
-        List<Map<String, Object>> toolList = tools.isArray() ? JsonLines.JSON.convertValue(tools, new TypeReference<>() {}) : null;
+        List<Map<String, Object>> messageList = JsonLinesFilter.JSON.convertValue(messages, new TypeReference<>() {});
+        List<Map<String, Object>> toolList = tools.isArray() ? JsonLinesFilter.JSON.convertValue(tools, new TypeReference<>() {}) : null;
         return new ChatTemplate.ChatRequest(messageList, toolList, generationPrompt.asBoolean(false),
                 thinking.isBoolean() ? thinking.asBoolean() : null, Map.of());
     }

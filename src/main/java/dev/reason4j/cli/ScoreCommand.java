@@ -64,7 +64,7 @@ final class ScoreCommand implements Command {
         ForwardOptions options = ForwardOptions.inference().withTemperature(temperature).withEntropy(true);
         int vocab = model.config().vocabSize();
         int context = model.config().maxPositionEmbeddings();
-        return JsonLines.run(in, out, err, input -> {
+        return JsonLinesFilter.run(in, out, err, input -> {
             int[] prompt = ids(input, "prompt_ids", vocab);
             int[] response = ids(input, "response_ids", vocab);
             if (prompt.length == 0) {

@@ -50,7 +50,7 @@ public final class TokenizeCommand implements Command {
 
     static int process(Tokenizer tokenizer, boolean decode, boolean addSpecialTokens, boolean skipSpecialTokens,
                        java.io.InputStream in, java.io.OutputStream out, java.io.PrintStream err) throws java.io.IOException {
-        return JsonLines.run(in, out, err, input -> decode
+        return JsonLinesFilter.run(in, out, err, input -> decode
                 ? Map.of("text", tokenizer.decode(ids(input, tokenizer.vocabSize()), skipSpecialTokens))
                 : Map.of("ids", tokenizer.encode(text(input), addSpecialTokens)));
     }

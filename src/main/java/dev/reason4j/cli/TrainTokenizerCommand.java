@@ -1,6 +1,7 @@
 package dev.reason4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reason4j.io.JsonLinesReader;
 import dev.reason4j.tokenizer.BpeTrainer;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -55,25 +56,18 @@ public final class TrainTokenizerCommand implements Command {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException(input + ": no such file");
         }
-        List<String> lines = Files.readAllLines(input, StandardCharsets.UTF_8);
         if (!input.getFileName().toString().endsWith(".jsonl")) {
-            return lines;
+            return Files.readAllLines(input, StandardCharsets.UTF_8);
         }
-        List<String> texts = new ArrayList<>(lines.size());
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
+        List<String> texts = new ArrayList<>();
+        try (JsonLinesReader reader = JsonLinesReader.open(input)) {
+            for (JsonLinesReader.Line line = reader.nextNonBlank(); line != null; line = reader.nextNonBlank()) {
+                JsonNode text = line.object().path("text");
+                if (!text.isTextual()) {
+                    throw line.error("expected {\"text\": \"...\"}");
+                }
+                texts.add(text.asText());
             }
-            JsonNode text;
-            try {
-                text = JsonLines.JSON.readTree(lines.get(i)).path("text");
-            } catch (IOException e) {
-                throw new IllegalArgumentException(input + ":" + (i + 1) + ": not valid JSON");
-            }
-            if (!text.isTextual()) {
-                throw new IllegalArgumentException(input + ":" + (i + 1) + ": expected {\"text\": \"...\"}");
-            }
-            texts.add(text.asText());
         }
         return texts;
     }

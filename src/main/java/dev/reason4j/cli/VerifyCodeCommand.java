@@ -1,9 +1,8 @@
 package dev.reason4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.io.JsonLinesReader;
 import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.reward.code.CodeRunner;
@@ -11,9 +10,7 @@ import dev.reason4j.reward.code.SandboxLimits;
 import dev.reason4j.reward.code.TestOutcome;
 import dev.reason4j.reward.code.Verdict;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -124,32 +121,18 @@ public final class VerifyCodeCommand implements Command {
 
     /** Reads and checks every line before running anything, so a bad line fails fast with its number. */
     private static List<Job> readJobs(CodeReward reward, String input) throws IOException {
-        String source = input == null ? "stdin" : input;
         List<Job> jobs = new ArrayList<>();
-        try (BufferedReader reader = input == null
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = source + " line " + number;
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
-                }
-                if (!node.isObject() || !node.path("code").isTextual()) {
-                    throw new IllegalArgumentException(where + ": expected an object with a string \"code\"");
+        try (JsonLinesReader reader = input == null ? JsonLinesReader.stdin(System.in)
+                : JsonLinesReader.open(Path.of(input))) {
+            for (JsonLinesReader.Line line = reader.nextNonBlank(); line != null; line = reader.nextNonBlank()) {
+                ObjectNode node = line.object();
+                if (!node.path("code").isTextual()) {
+                    throw line.error("missing a string \"code\"");
                 }
                 if (!node.has("language")) {
-                    throw new IllegalArgumentException(where + ": missing \"language\" (python or java)");
+                    throw line.error("missing \"language\" (python or java)");
                 }
-                jobs.add(new Job(node.get("code").asText(), reward.parseProblem(node, "", where)));
+                jobs.add(new Job(node.get("code").asText(), reward.parseProblem(node, "", line.where())));
             }
         }
         return jobs;

@@ -1,6 +1,7 @@
 package dev.reason4j.env;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hardwood.InputFile;
 import dev.hardwood.reader.ParquetFileReader;
@@ -8,10 +9,9 @@ import dev.hardwood.reader.RowReader;
 import dev.hardwood.row.PqList;
 import dev.hardwood.row.PqMap;
 import dev.hardwood.row.PqStruct;
+import dev.reason4j.io.JsonLinesReader;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +30,7 @@ import java.util.logging.Logger;
  */
 public final class Datasets {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, Object>> RECORD = new TypeReference<>() {};
     /** Hardwood logs its codec and SIMD choices at INFO; a dataset load should be quiet. Held so it stays set. */
     private static final Logger HARDWOOD_LOG = Logger.getLogger("dev.hardwood");
 
@@ -87,25 +88,10 @@ public final class Datasets {
 
     private static List<Example> loadJsonLines(Path file, RecordCheck check) {
         List<Example> examples = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = file + ":" + number;
-                Object record;
-                try {
-                    record = JSON.readValue(line, Object.class);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(where + ": invalid JSON: " + e.getOriginalMessage());
-                }
-                if (!(record instanceof Map<?, ?> map)) {
-                    throw new IllegalArgumentException(where + ": expected a JSON object, got " + line.strip());
-                }
-                examples.add(checked(toExample(stringKeys(map), where), check, where));
+        try (JsonLinesReader reader = JsonLinesReader.open(file)) {
+            for (JsonLinesReader.Line line = reader.nextNonBlank(); line != null; line = reader.nextNonBlank()) {
+                Map<String, Object> record = JSON.convertValue(line.object(), RECORD);
+                examples.add(checked(toExample(record, line.where()), check, line.where()));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("dataset " + file + ": " + e.getMessage(), e);
@@ -243,12 +229,6 @@ public final class Datasets {
             messages.add(new Message(role, content));
         }
         return messages;
-    }
-
-    private static Map<String, Object> stringKeys(Map<?, ?> map) {
-        Map<String, Object> copy = new LinkedHashMap<>();
-        map.forEach((key, value) -> copy.put(String.valueOf(key), value));
-        return copy;
     }
 
     private static String describe(Object value) {

@@ -1,6 +1,8 @@
 package dev.reason4j.trainer;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason4j.io.JsonLinesReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +20,7 @@ import java.util.Map;
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, Object>> ROW = new TypeReference<>() {};
     private final BufferedWriter writer;
 
     /** Opens {@code file} for appending (a resumed run continues the same log). */
@@ -64,14 +67,12 @@ public final class MetricsLog implements AutoCloseable {
         return String.format(Locale.ROOT, pattern, value);
     }
 
-    /** Reads a metrics log back (for plots and tests). */
+    /** Reads a metrics log back (for plots and resuming); a bad line is an error naming the file and line. */
     public static java.util.List<Map<String, Object>> read(Path file) throws IOException {
         java.util.List<Map<String, Object>> rows = new java.util.ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> row = JSON.readValue(line, LinkedHashMap.class);
-                rows.add(row);
+        try (JsonLinesReader reader = JsonLinesReader.open(file)) {
+            for (JsonLinesReader.Line line = reader.nextNonBlank(); line != null; line = reader.nextNonBlank()) {
+                rows.add(JSON.convertValue(line.object(), ROW));
             }
         }
         return rows;

@@ -44,7 +44,7 @@ class TokenizerCommandsTest {
         String[] lines = result.out().split("\n");
         assertEquals(4, lines.length);
         assertEquals("{\"ids\":[9707,1879]}", lines[0]);
-        assertTrue(lines[1].startsWith("{\"error\":\"line 2: not valid JSON"), lines[1]);
+        assertTrue(lines[1].startsWith("{\"error\":\"line 2: invalid JSON ("), lines[1]);
         assertEquals("{\"ids\":[151644,6023]}", lines[2]);
         assertTrue(lines[3].startsWith("{\"error\":\"line 4: expected {"), lines[3]);
         assertTrue(result.err().contains("line 2") && result.err().contains("line 4"), result.err());
@@ -90,5 +90,14 @@ class TokenizerCommandsTest {
         Tokenizer trained = Tokenizer.load(output);
         assertEquals("Q: What is 12 plus 7? A: 19", trained.decode(trained.encode("Q: What is 12 plus 7? A: 19")));
         assertEquals(2, trained.eosTokenId().getAsInt());
+    }
+
+    @Test
+    void trainTokenizerNamesABadCorpusLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path input = java.nio.file.Files.writeString(dir.resolve("corpus.jsonl"), "{\"text\": \"a\"}\n\n{\"txt\": \"b\"}\n");
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrainTokenizerCommand().run(new Args(new String[] {
+                    "--input", input.toString(), "--output", dir.resolve("tok").toString()})));
+        assertEquals(input + ":3: expected {\"text\": \"...\"}", bad.getMessage());
     }
 }

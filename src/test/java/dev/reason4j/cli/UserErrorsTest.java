@@ -132,7 +132,7 @@ class UserErrorsTest {
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}\n{\"messages\": [\n");
         Outcome bad = run("generate", "--model", model.toString(), "--messages", messages.toString());
         assertEquals(2, bad.code());
-        assertTrue(bad.err().startsWith("reason4j generate: " + messages + ":2: invalid JSON: "), bad.err());
+        assertTrue(bad.err().startsWith("reason4j generate: " + messages + ":2: invalid JSON ("), bad.err());
         assertEquals(1, bad.err().lines().count(), bad.err());
 
         Outcome outcome = run("generate", "--model", model.toString(), "--prompt", "What is 3 + 1?", "--n", "2",
@@ -151,7 +151,7 @@ class UserErrorsTest {
                 1f, 0f, 7, stops.stream().mapToInt(Integer::intValue).toArray()));
         Pattern logProbsText = Pattern.compile("\"logprobs\":\\[([^\\]]*)\\]");
         for (int i = 0; i < 2; i++) {
-            JsonNode line = JsonLines.JSON.readTree(lines[i]);
+            JsonNode line = JsonLinesFilter.JSON.readTree(lines[i]);
             int[] tokens = new int[line.get("tokens").size()];
             for (int t = 0; t < tokens.length; t++) {
                 tokens[t] = line.get("tokens").get(t).asInt();

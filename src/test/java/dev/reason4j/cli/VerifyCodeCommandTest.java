@@ -45,7 +45,28 @@ class VerifyCodeCommandTest {
         }
         assertEquals(2, exit);
         assertEquals("reason4j verify-code: " + input
-                        + " line 2: tests[0]: a test needs \"stdout\" (with optional \"stdin\") or \"assert\"",
+                        + ":2: tests[0]: a test needs \"stdout\" (with optional \"stdin\") or \"assert\"",
+                stderr.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+    }
+
+    /** From stdin a bad line is named by its number alone, in the same format. */
+    @Test
+    void aBadStdinLineIsNamedByNumber() throws Exception {
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        java.io.InputStream originalIn = System.in;
+        System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setIn(new java.io.ByteArrayInputStream(
+                "\n{\"language\": \"python\", \"tests\": []}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        int exit;
+        try {
+            exit = Main.run(new String[]{"verify-code"});
+        } finally {
+            System.setErr(original);
+            System.setIn(originalIn);
+        }
+        assertEquals(2, exit);
+        assertEquals("reason4j verify-code: line 2: missing a string \"code\"",
                 stderr.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
     }
 }

@@ -62,7 +62,7 @@ class DatasetsTest {
         Path file = dir.resolve("bad.jsonl");
         String good = "{\"prompt\": \"ok\", \"answer\": 1}\n";
         String[][] cases = {
-                {"{\"prompt\": \"unclosed\"", "invalid JSON"},
+                {"{\"prompt\": \"unclosed\"", "invalid JSON ("},
                 {"[1, 2]", "expected a JSON object"},
                 {"{\"answer\": 3}", "missing \"prompt\""},
                 {"{\"prompt\": 5}", "\"prompt\" must be text or a list of {role, content} messages, got 5"},
