@@ -3,12 +3,10 @@ package dev.reason4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.io.JsonLinesReader;
 import dev.reason4j.reward.math.MathVerdict;
 import dev.reason4j.reward.math.MathVerifier;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -81,19 +79,18 @@ public final class VerifyMathCommand implements Command {
         String input = args.string("input", null);
         String output = args.string("output", null);
         args.rejectUnknown();
-        try (BufferedReader reader = input == null
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
+        try (JsonLinesReader reader = input == null ? JsonLinesReader.stdin(System.in)
+                : JsonLinesReader.open(Path.of(input))) {
             if (output == null) {
                 Writer writer = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
-                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input, explain);
+                int code = verifyLines(verifier, threads, reader, writer, explain);
                 writer.flush();
                 return code;
             }
             Path target = Path.of(output).toAbsolutePath();
             Path temporary = dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
             try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-                int code = verifyLines(verifier, threads, reader, writer, input == null ? "stdin" : input, explain);
+                int code = verifyLines(verifier, threads, reader, writer, explain);
                 writer.close();
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return code;
@@ -104,7 +101,7 @@ public final class VerifyMathCommand implements Command {
     }
 
     /** Checks every line (in parallel batches) and writes one result line per input line, in order. */
-    static int verifyLines(MathVerifier verifier, int threads, BufferedReader reader, Writer writer, String source,
+    static int verifyLines(MathVerifier verifier, int threads, JsonLinesReader reader, Writer writer,
                            boolean explain) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
             Thread thread = new Thread(runnable, "reason4j-verify-math");
@@ -117,28 +114,25 @@ public final class VerifyMathCommand implements Command {
         long timeouts = 0;
         long start = System.nanoTime();
         try {
-            List<String> batch = new ArrayList<>(BATCH);
-            String line;
+            List<JsonLinesReader.Line> batch = new ArrayList<>(BATCH);
+            JsonLinesReader.Line line;
             boolean more = true;
             while (more) {
                 batch.clear();
-                while (batch.size() < BATCH && (line = reader.readLine()) != null) {
+                while (batch.size() < BATCH && (line = reader.next()) != null) {
                     batch.add(line);
                 }
                 more = batch.size() == BATCH;
                 List<Future<ObjectNode>> results = new ArrayList<>(batch.size());
-                for (int i = 0; i < batch.size(); i++) {
-                    String text = batch.get(i);
-                    long number = lines + i + 1;
-                    results.add(pool.submit(() -> verifyLine(verifier, text, number, source)));
+                for (JsonLinesReader.Line each : batch) {
+                    results.add(pool.submit(() -> verifyLine(verifier, each)));
                 }
                 for (Future<ObjectNode> future : results) {
                     ObjectNode result = future.get();
                     lines++;
                     if (result.has("error")) {
                         errors++;
-                        System.err.println("verify-math: " + source + ":" + result.get("line").asLong() + ": "
-                                + result.get("error").asText());
+                        System.err.println("verify-math: " + result.get("error").asText());
                     } else {
                         correct += result.get("correct").asBoolean() ? 1 : 0;
                         timeouts += result.has("timed_out") ? 1 : 0;
@@ -158,13 +152,10 @@ public final class VerifyMathCommand implements Command {
         return errors == 0 ? 0 : 1;
     }
 
-    private static ObjectNode verifyLine(MathVerifier verifier, String text, long number, String source) {
+    private static ObjectNode verifyLine(MathVerifier verifier, JsonLinesReader.Line line) {
         ObjectNode result = JSON.createObjectNode();
         try {
-            JsonNode node = JSON.readTree(text);
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException("expected a JSON object with \"gold\" and \"pred\"");
-            }
+            JsonNode node = line.object();
             String gold = answerField(node, "gold");
             String pred = answerField(node, "pred");
             MathVerdict verdict = verifier.verify(gold, pred);
@@ -176,11 +167,10 @@ public final class VerifyMathCommand implements Command {
             if (verdict.timedOut()) {
                 result.put("timed_out", true);
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             result.removeAll();
-            result.put("line", number);
-            result.put("error", e instanceof IOException ? "invalid JSON: " + firstLine(e.getMessage())
-                    : e.getMessage());
+            result.put("line", line.number());
+            result.put("error", line.error(e).getMessage());
         }
         return result;
     }
@@ -188,7 +178,7 @@ public final class VerifyMathCommand implements Command {
     /** One verdict as a readable block: the decision, both parsed answers, how the answer was found and why. */
     static String explained(ObjectNode result, long line) {
         if (result.has("error")) {
-            return "line " + line + ": error: " + result.get("error").asText() + "\n";
+            return "error: " + result.get("error").asText() + "\n";
         }
         String predParsed = result.get("pred_parsed").isNull() ? "(no answer)" : result.get("pred_parsed").asText();
         return "line " + line + ": " + (result.get("correct").asBoolean() ? "correct" : "wrong")
@@ -208,11 +198,6 @@ public final class VerifyMathCommand implements Command {
         }
         // 1e-05 in JSON is the number 0.00001, not the text "1.0E-5"
         return field.isNumber() ? field.decimalValue().stripTrailingZeros().toPlainString() : field.asText();
-    }
-
-    private static String firstLine(String message) {
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     // ---- benchmark ---------------------------------------------------------------------------------------------

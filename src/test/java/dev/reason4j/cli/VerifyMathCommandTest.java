@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason4j.io.JsonLinesReader;
 import dev.reason4j.reward.math.MathVerifier;
-import java.io.BufferedReader;
-import java.io.StringReader;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class VerifyMathCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonLinesReader stdin(String text) {
+        return JsonLinesReader.stdin(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
 
     @Test
     void writesOneResultPerLineInOrderWithErrorsNamingTheLine() throws Exception {
@@ -24,8 +27,7 @@ class VerifyMathCommandTest {
         input.append("{\"gold\": \"1\"\n");
         input.append("{\"gold\": \"1\", \"pred\": [1]}\n");
         StringWriter output = new StringWriter();
-        int code = VerifyMathCommand.verifyLines(new MathVerifier(), 3,
-                new BufferedReader(new StringReader(input.toString())), output, "test.jsonl", false);
+        int code = VerifyMathCommand.verifyLines(new MathVerifier(), 3, stdin(input.toString()), output, false);
         String[] lines = output.toString().split("\n");
         assertEquals(1_102, lines.length);
         for (int i = 0; i < 1_100; i++) {
@@ -35,10 +37,10 @@ class VerifyMathCommandTest {
         }
         JsonNode badJson = JSON.readTree(lines[1_100]);
         assertEquals(1_101, badJson.get("line").asInt());
-        assertTrue(badJson.get("error").asText().startsWith("invalid JSON"));
+        assertTrue(badJson.get("error").asText().startsWith("line 1101: invalid JSON ("), badJson.toString());
         JsonNode badField = JSON.readTree(lines[1_101]);
         assertEquals(1_102, badField.get("line").asInt());
-        assertTrue(badField.get("error").asText().contains("\"pred\""));
+        assertEquals("line 1102: field \"pred\" must be a string or a number", badField.get("error").asText());
         assertEquals(1, code);
     }
 
@@ -47,16 +49,14 @@ class VerifyMathCommandTest {
         String input = "{\"gold\": \"5, 3\", \"pred\": \"So \\\\boxed{3} and \\\\boxed{5}.\"}\n"
                 + "{\"gold\": \"7\", \"pred\": \"I think it is seven or so\"}\n";
         StringWriter json = new StringWriter();
-        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), json,
-                "test.jsonl", false);
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, stdin(input), json, false);
         JsonNode first = JSON.readTree(json.toString().split("\n")[0]);
         assertTrue(first.get("correct").asBoolean());
         assertEquals("boxed (several)", first.get("extraction").asText());
         assertEquals("answers match (2 items, any order)", first.get("reason").asText());
 
         StringWriter explained = new StringWriter();
-        VerifyMathCommand.verifyLines(new MathVerifier(), 1, new BufferedReader(new StringReader(input)), explained,
-                "test.jsonl", true);
+        VerifyMathCommand.verifyLines(new MathVerifier(), 1, stdin(input), explained, true);
         assertEquals("""
                 line 1: correct
                   gold:    5, 3
