@@ -6,9 +6,13 @@ import java.util.Random;
 
 /**
  * GFLOP/s of the engine's linear-layer product on the model's shapes, X · Wᵀ as nn.Linear computes it: the
- * forward's {@link BatchInvariantMatmul} on a view of W (packed panel by panel on use, as in training).
+ * forward's {@link BatchInvariantMatmul}, on a packed copy of W for decode-sized batches (as the rollout engine
+ * holds it) and on a view packed panel by panel for bigger ones (as training does).
  */
 final class MatmulBench {
+    /** Below this many rows a product is a decode step's. */
+    static final int DECODE_ROWS = 64;
+
     private MatmulBench() {}
 
     static double gflops(BenchConfig.MatmulShape shape, double seconds) throws Exception {
@@ -22,7 +26,10 @@ final class MatmulBench {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) random.nextGaussian();
         }
-        PackedMatrix weights = PackedMatrix.view(w, shape.n(), shape.k());
+        // As the engine multiplies: decode-sized batches (the rollout engine) by a packed copy made once, training
+        // batches by a view packed panel by panel.
+        PackedMatrix weights = shape.m() < DECODE_ROWS ? PackedMatrix.pack(w, shape.n(), shape.k())
+                : PackedMatrix.view(w, shape.n(), shape.k());
         double perRun = Timing.secondsPerRun(() -> BatchInvariantMatmul.multiply(x, 0, shape.m(), weights, out, 0),
                 seconds, 5);
         return shape.flops() / perRun / 1e9;

@@ -381,9 +381,8 @@ public final class Transformer {
         a.input = x;
 
         Parallel.forRange(0, n, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
-        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.q(), a.qRaw, 0);
-        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.k(), a.kRaw, 0);
-        BatchInvariantMatmul.multiply(a.ln1, 0, n, matrices.v(), a.v, 0);
+        BatchInvariantMatmul.multiply(a.ln1, 0, n, new PackedMatrix[]{matrices.q(), matrices.k(), matrices.v()},
+                new float[][]{a.qRaw, a.kRaw, a.v}, new int[3]);
 
         Parallel.forRange(0, n, r -> {
             if (layer.qBias != null) {
@@ -433,8 +432,8 @@ public final class Transformer {
             VectorOps.axpy(1f, x, r * c, a.mid, r * c, c);
             a.rstd2[r] = VectorOps.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
         });
-        BatchInvariantMatmul.multiply(a.ln2, 0, n, matrices.gate(), a.gate, 0);
-        BatchInvariantMatmul.multiply(a.ln2, 0, n, matrices.up(), a.up, 0);
+        BatchInvariantMatmul.multiply(a.ln2, 0, n, new PackedMatrix[]{matrices.gate(), matrices.up()},
+                new float[][]{a.gate, a.up}, new int[2]);
         int inter = config.intermediateSize();
         Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
         BatchInvariantMatmul.multiply(a.act, 0, n, matrices.down(), a.output, 0);

@@ -41,29 +41,52 @@ public final class BatchInvariantMatmul {
 
     /** out[outOff + i·n + j] = Σ_p x[xOff + i·k + p] · W[j][p], for i < m and j < n (W is [n, k]). */
     public static void multiply(float[] x, int xOff, int m, PackedMatrix w, float[] out, int outOff) {
-        int n = w.n;
-        int k = w.k;
-        if (xOff < 0 || xOff + (long) m * k > x.length) {
-            throw new IllegalArgumentException("matmul: x needs " + (long) m * k + " values from offset " + xOff
-                    + " but has length " + x.length);
-        }
-        if (outOff < 0 || outOff + (long) m * n > out.length) {
-            throw new IllegalArgumentException("matmul: out needs " + (long) m * n + " values from offset " + outOff
-                    + " but has length " + out.length);
-        }
-        if (m == 0 || n == 0) {
-            return;
-        }
-        int panels = PackedMatrix.panels(n);
+        multiply(x, xOff, m, new PackedMatrix[]{w}, new float[][]{out}, new int[]{outOff});
+    }
+
+    /**
+     * outs[i] = x · ws[i]ᵀ for several matrices with the same input (q, k and v; gate and up), in one parallel
+     * loop: one fork/join instead of several, which matters when decoding a few rows. Each output is computed
+     * exactly as a product of its own would compute it.
+     */
+    public static void multiply(float[] x, int xOff, int m, PackedMatrix[] ws, float[][] outs, int[] outOffs) {
         int rowBlocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        if (2L * m * n * k < PARALLEL_MIN_FLOPS) {
-            for (int task = 0; task < rowBlocks * panels; task++) {
-                panelTask(x, xOff, m, w, out, outOff, task / panels, task % panels);
+        int[] firstTask = new int[ws.length + 1];   // tasks of matrix i: firstTask[i] .. firstTask[i + 1]
+        long flops = 0;
+        for (int i = 0; i < ws.length; i++) {
+            PackedMatrix w = ws[i];
+            if (w.k != ws[0].k) {
+                throw new IllegalArgumentException("matmul: matrices of one input need the same k, got " + w.k
+                        + " and " + ws[0].k);
+            }
+            if (xOff < 0 || xOff + (long) m * w.k > x.length) {
+                throw new IllegalArgumentException("matmul: x needs " + (long) m * w.k + " values from offset "
+                        + xOff + " but has length " + x.length);
+            }
+            if (outOffs[i] < 0 || outOffs[i] + (long) m * w.n > outs[i].length) {
+                throw new IllegalArgumentException("matmul: out needs " + (long) m * w.n + " values from offset "
+                        + outOffs[i] + " but has length " + outs[i].length);
+            }
+            firstTask[i + 1] = firstTask[i] + (m == 0 ? 0 : rowBlocks * PackedMatrix.panels(w.n));
+            flops += 2L * m * w.n * w.k;
+        }
+        int tasks = firstTask[ws.length];
+        java.util.function.IntConsumer run = task -> {
+            int i = 0;
+            while (task >= firstTask[i + 1]) {
+                i++;
+            }
+            int local = task - firstTask[i];
+            int panels = PackedMatrix.panels(ws[i].n);
+            panelTask(x, xOff, m, ws[i], outs[i], outOffs[i], local / panels, local % panels);
+        };
+        if (flops < PARALLEL_MIN_FLOPS) {
+            for (int task = 0; task < tasks; task++) {
+                run.accept(task);
             }
             return;
         }
-        Parallel.forRange(0, rowBlocks * panels, task -> panelTask(x, xOff, m, w, out, outOff, task / panels,
-                task % panels));
+        Parallel.forRange(0, tasks, run);
     }
 
     /** Rows of one row block × the outputs of one panel. */

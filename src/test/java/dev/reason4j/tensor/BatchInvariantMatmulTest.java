@@ -76,6 +76,31 @@ class BatchInvariantMatmulTest {
         }
     }
 
+    /** Several matrices on one input in one call (q, k, v) give each product's own bits. */
+    @Test
+    void severalMatricesAtOnceGiveTheSameBitsAsOneByOne() {
+        int k = 70;
+        int[] rows = {131, 5, 48};
+        for (int m : new int[]{1, 3, 64}) {
+            float[] x = random(m * k, 8);
+            PackedMatrix[] ws = new PackedMatrix[rows.length];
+            float[][] together = new float[rows.length][];
+            for (int i = 0; i < rows.length; i++) {
+                ws[i] = PackedMatrix.pack(random(rows[i] * k, 9 + i), rows[i], k);
+                together[i] = new float[m * rows[i] + 2];
+            }
+            BatchInvariantMatmul.multiply(x, 0, m, ws, together, new int[]{0, 1, 2});
+            for (int i = 0; i < rows.length; i++) {
+                float[] alone = new float[m * rows[i]];
+                BatchInvariantMatmul.multiply(x, 0, m, ws[i], alone, 0);
+                for (int j = 0; j < alone.length; j++) {
+                    assertEquals(Float.floatToIntBits(alone[j]), Float.floatToIntBits(together[i][i + j]),
+                            "matrix " + i + " element " + j + " of m=" + m);
+                }
+            }
+        }
+    }
+
     @Test
     void bf16WeightsAreWidenedExactly() {
         int m = 6, n = 10, k = 37;
