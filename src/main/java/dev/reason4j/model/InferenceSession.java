@@ -90,15 +90,6 @@ public final class InferenceSession {
         return 2L * 4 * config.numLayers() * config.kvDim() * BLOCK_SIZE;
     }
 
-    /** Bytes held now: the KV storage allocated so far and the packed weights. */
-    public long bytes() {
-        long bytes = allocatedBlocks * bytesPerBlock(model.config) + lmHead.bytes();
-        for (Transformer.LayerMatrices m : matrices) {
-            bytes += m.bytes();
-        }
-        return bytes;
-    }
-
     /** Makes room for block ids below {@code blocks} (≤ {@link #maxBlocks}), growing the storage geometrically. */
     public void ensureBlocks(int blocks) {
         if (blocks > maxBlocks) {

@@ -150,7 +150,7 @@ public final class Transformer {
             Weight source = from.get(i);
             Weight target = to.get(i);
             target.data = source.data == null ? null : source.data.clone();
-            target.bf16 = source.bf16 == null ? null : source.bf16.clone();
+            target.bf16 = source.bf16;   // never written after it is made: the copy may share it
         }
         return copy;
     }
@@ -229,7 +229,7 @@ public final class Transformer {
     public long weightBytes() {
         long bytes = 0;
         for (Weight w : weights()) {
-            bytes += w.data != null ? 4L * w.data.length : 2L * w.bf16.length;
+            bytes += w.data != null ? 4L * w.data.length : w.bf16.bytes();
             bytes += w.grad != null ? 4L * w.grad.length : 0;
         }
         return bytes;
@@ -354,11 +354,10 @@ public final class Transformer {
     void embed(int n, int[] tokens, float[] x) {
         int c = config.hiddenSize();
         Parallel.forRange(0, n, r -> {
-            int offset = tokens[r] * c;
             if (embedTokens.data != null) {
-                System.arraycopy(embedTokens.data, offset, x, r * c, c);
+                System.arraycopy(embedTokens.data, tokens[r] * c, x, r * c, c);
             } else {
-                Weight.widen(embedTokens.bf16, offset, x, r * c, c);
+                embedTokens.bf16.row(tokens[r], x, r * c);
             }
         });
     }
@@ -470,10 +469,6 @@ public final class Transformer {
         static LayerMatrices packed(Layer l) {
             return new LayerMatrices(l.q().packed(), l.k().packed(), l.v().packed(), l.o().packed(),
                     l.gate().packed(), l.up().packed(), l.down().packed());
-        }
-
-        long bytes() {
-            return q.bytes() + k.bytes() + v.bytes() + o.bytes() + gate.bytes() + up.bytes() + down.bytes();
         }
     }
 

@@ -17,7 +17,11 @@ final class Weight {
     final String name;
     final int[] shape;
     float[] data;
-    short[] bf16;
+    /**
+     * The values in bfloat16 (inference only), held in the layout the forward's kernel reads, so the rollout engine
+     * multiplies by them in place and a bf16 model takes its size once, not twice.
+     */
+    PackedMatrix bf16;
     float[] grad;
 
     /** A weight without values yet (create, load or copy gives them). */
@@ -55,44 +59,34 @@ final class Weight {
 
     /** Float32 values (converting from bf16 if that is how they are held). */
     float[] toFloat() {
-        if (data != null) {
-            return data;
-        }
-        float[] values = new float[bf16.length];
-        widen(bf16, 0, values, 0, values.length);
-        return values;
+        return data != null ? data : bf16.toFloats();
+    }
+
+    /** Holds these bf16 bits (row-major, as in a checkpoint) from now on, packed. */
+    void holdBf16(short[] bits) {
+        bf16 = PackedMatrix.pack(bits, rows(), cols());
+        data = null;
     }
 
     /** Holds the values in bf16 from now on (round to nearest even), dropping the float32 copy. */
     void convertToBf16() {
         if (bf16 == null) {
-            bf16 = new short[data.length];
+            short[] bits = new short[data.length];
             for (int i = 0; i < data.length; i++) {
-                bf16[i] = DType.toBfloat16(data[i]);
+                bits[i] = DType.toBfloat16(data[i]);
             }
-            data = null;
+            holdBf16(bits);
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ products
-
-    /**
-     * out[n, rows] = x[n, cols] · Wᵀ: a linear layer without bias. Always the batch-invariant kernel (float32 or
-     * bf16 weights), so a row's output has the same bits however many rows are multiplied with it: sampling and the
-     * training forward agree exactly. Backward products have no such need and go through {@link Blas#sgemm}.
-     */
-    void matmulTransposed(float[] x, int xOff, int n, float[] out, int outOff) {
-        BatchInvariantMatmul.multiply(x, xOff, n, view(), out, outOff);
-    }
-
-    /** The values as the forward's kernel reads them, without a copy (packed panel by panel on use). */
+    /** The values as the forward's kernel reads them, without a copy (float32: packed panel by panel on use). */
     PackedMatrix view() {
-        return data != null ? PackedMatrix.view(data, rows(), cols()) : PackedMatrix.view(bf16, rows(), cols());
+        return data != null ? PackedMatrix.view(data, rows(), cols()) : bf16;
     }
 
-    /** A packed copy of the values, for many products with few rows (decoding). */
+    /** The values packed, for many products with few rows (decoding): a copy of float32 values, bf16 as held. */
     PackedMatrix packed() {
-        return data != null ? PackedMatrix.pack(data, rows(), cols()) : PackedMatrix.pack(bf16, rows(), cols());
+        return data != null ? PackedMatrix.pack(data, rows(), cols()) : bf16;
     }
 
     /** dx[n, cols] += dy[n, rows] · W (backward of a linear layer to its input). */
@@ -104,13 +98,6 @@ final class Weight {
     /** dW[rows, cols] += dy[n, rows]ᵀ · x[n, cols] (backward of a linear layer to its weight). */
     void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, int n) {
         Blas.sgemm(true, false, rows(), cols(), n, 1f, dy, dyOff, rows(), x, xOff, cols(), 1f, grad(), 0, cols());
-    }
-
-    /** bf16 bits → float32 (exact: bf16 is the upper half of a float32). */
-    static void widen(short[] bits, int bitsOff, float[] out, int outOff, int n) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = DType.fromBfloat16(bits[bitsOff + i]);
-        }
     }
 
     void requireFloat32() {

@@ -57,8 +57,7 @@ final class WeightFiles {
                 }
                 boolean holdBf16 = precision == Precision.BF16 && w.shape.length == 2;
                 if (holdBf16 && info.dtype() == DType.BF16) {
-                    w.bf16 = checkpoint.bfloat16Bits(w.name);
-                    w.data = null;
+                    w.holdBf16(checkpoint.bfloat16Bits(w.name));
                 } else {
                     w.data = checkpoint.floats(w.name);
                     if (holdBf16) {

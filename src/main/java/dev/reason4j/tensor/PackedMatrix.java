@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * zero-padded past row n), so a micro-kernel loads PANEL outputs' weights for one p with whole-vector loads.
  *
  * <p>Three sources give the same panels, hence the same products: a packed float32 copy (made once, read in place:
- * decoding reads each weight once per step), a packed bfloat16 copy (half the bytes; widened exactly to float32
- * panel by panel), or a view of the plain [n, k] array packed panel by panel on use (training's forward, whose many
- * rows amortise the packing, and whose weights change every step so a copy would go stale).
+ * decoding reads each weight once per step), packed bfloat16 (half the bytes, widened exactly to float32 panel by
+ * panel; how a bf16 model holds its matrices), or a view of the plain [n, k] array packed panel by panel on use
+ * (training's forward, whose many rows amortise the packing, and whose weights change every step so a copy would go
+ * stale).
  */
 public final class PackedMatrix {
     /** Rows of W per panel: three vectors of outputs, the micro-kernel's width. */
@@ -77,6 +78,34 @@ public final class PackedMatrix {
 
     static int panels(int n) {
         return (n + PANEL - 1) / PANEL;
+    }
+
+    /** W[row][col] as float32 (bf16 widened), in whichever layout the values are held. */
+    public float get(int row, int col) {
+        if (plain != null) {
+            return plain[row * k + col];
+        }
+        if (plainBf16 != null) {
+            return Float.intBitsToFloat(plainBf16[row * k + col] << 16);
+        }
+        int index = (row / PANEL) * PANEL * k + col * PANEL + row % PANEL;
+        return packed != null ? packed[index] : Float.intBitsToFloat(packedBf16[index] << 16);
+    }
+
+    /** out[off .. off + k) = W[row] as float32 (an embedding lookup into the matrix). */
+    public void row(int row, float[] out, int off) {
+        for (int col = 0; col < k; col++) {
+            out[off + col] = get(row, col);
+        }
+    }
+
+    /** The whole matrix as row-major float32 [n, k] (for saving a bf16-held model). */
+    public float[] toFloats() {
+        float[] values = new float[n * k];
+        for (int row = 0; row < n; row++) {
+            row(row, values, row * k);
+        }
+        return values;
     }
 
     /** Bytes held by this matrix's own arrays (a view holds none). */
