@@ -92,8 +92,11 @@ public final class Generator {
     private final ArrayDeque<Integer> freeBlocks = new ArrayDeque<>();
     private int blocksCreated;
     private long admissions;
+    private long steps;
+    private long rowsRun;
+    private long preemptions;
     private float[] logitBuffer = new float[0];
-    private volatile Stats stats = new Stats(0, 0, 0, 0, 0, 0, 0);
+    private volatile Stats stats = new Stats(0, 0, 0, 0, 0, 0, 0);   // a snapshot, published after each step
 
     public Generator(Transformer model) {
         this(model, Options.defaults());
@@ -342,16 +345,19 @@ public final class Generator {
             plan.fed.get(i).cached += plan.fedRows.get(i);
         }
         sample(session, plan);
-        running.removeIf(r -> {
-            if (!r.done()) {
-                return false;
-            }
-            r.finishAll();
-            return true;
-        });
-        Stats old = stats;
-        stats = new Stats(runningSequences(), waiting.size(), blocksCreated - freeBlocks.size(),
-                session.maxBlocks(), old.steps() + 1, old.rows() + plan.rows, old.preemptions());
+        List<RequestState> finished = new ArrayList<>();
+        running.removeIf(r -> r.done() && finished.add(r));
+        steps++;
+        rowsRun += plan.rows;
+        // Published before the futures complete, so a caller that waited on one sees this step counted.
+        stats = new Stats(runningSequences(), waiting.size(), usedBlocks(), session.maxBlocks(), steps, rowsRun,
+                preemptions);
+        finished.forEach(RequestState::finishAll);
+    }
+
+    /** KV blocks held by sequences now. */
+    private int usedBlocks() {
+        return blocksCreated - freeBlocks.size();
     }
 
     /** Moves waiting requests to running while there are KV blocks and rows for them. */
@@ -366,8 +372,7 @@ public final class Generator {
                         + session.maxBlocks() + "; raise the generator's maxCacheBytes"));
                 continue;
             }
-            int free = session.maxBlocks() - (blocksCreated - freeBlocks.size());
-            if (need > free || runningSequences() + next.samples.length > options.maxRowsPerStep()) {
+            if (need > session.maxBlocks() - usedBlocks() || runningSequences() + next.samples.length > options.maxRowsPerStep()) {
                 return;
             }
             waiting.poll();
@@ -511,7 +516,7 @@ public final class Generator {
                 needed += samplers.size() - 1;
             }
         }
-        return session.maxBlocks() - (blocksCreated - freeBlocks.size()) >= needed;
+        return session.maxBlocks() - usedBlocks() >= needed;
     }
 
     /** Frees the blocks of the last admitted request and puts it back at the head of the queue. */
@@ -528,16 +533,13 @@ public final class Generator {
                     : victim.request.index()) + " alone; raise the generator's maxCacheBytes");
         }
         running.remove(victim);
-        boolean prefillDone = !victim.sharingPrefill;
         for (Sequence s : victim.samples) {
             release(s);
         }
-        // After the fork the samples are separate sequences: each recomputes its own prompt + tokens.
-        victim.sharingPrefill = !prefillDone;
+        // sharingPrefill stays as it is: before the fork, sample 0 prefills the prompt again for all; after it,
+        // each sample is a sequence of its own and recomputes its prompt and tokens.
         waiting.addFirst(victim);
-        Stats old = stats;
-        stats = new Stats(old.running(), old.waiting(), old.kvBlocksUsed(), old.kvBlocksBudget(), old.steps(),
-                old.rows(), old.preemptions() + 1);
+        preemptions++;
     }
 
     /** Samples the next token of every sequence whose last known token was fed this step. */
