@@ -51,4 +51,22 @@ final class JsonLinesFilter {
         writer.flush();
         return failures == 0 ? 0 : 1;
     }
+
+    /** The token-id array {@code field} of an input line; a missing field or a bad id is named. */
+    static int[] tokenIds(JsonNode input, String field, int vocabSize) {
+        JsonNode ids = input.get(field);
+        if (ids == null || !ids.isArray()) {
+            throw new IllegalArgumentException("expected {\"" + field + "\": [...]}");
+        }
+        int[] out = new int[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode id = ids.get(i);
+            if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0 || id.asInt() >= vocabSize) {
+                throw new IllegalArgumentException(field + "[" + i + "] = " + id + " is not a token id (0.."
+                        + (vocabSize - 1) + ")");
+            }
+            out[i] = id.asInt();
+        }
+        return out;
+    }
 }

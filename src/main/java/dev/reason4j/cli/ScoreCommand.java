@@ -1,6 +1,5 @@
 package dev.reason4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.model.ForwardResult;
 import dev.reason4j.model.Precision;
@@ -65,8 +64,8 @@ final class ScoreCommand implements Command {
         int vocab = model.config().vocabSize();
         int context = model.config().maxPositionEmbeddings();
         return JsonLinesFilter.run(in, out, err, input -> {
-            int[] prompt = ids(input, "prompt_ids", vocab);
-            int[] response = ids(input, "response_ids", vocab);
+            int[] prompt = JsonLinesFilter.tokenIds(input, "prompt_ids", vocab);
+            int[] response = JsonLinesFilter.tokenIds(input, "response_ids", vocab);
             if (prompt.length == 0) {
                 throw new IllegalArgumentException("\"prompt_ids\" is empty: the first response token needs a prompt");
             }
@@ -88,22 +87,5 @@ final class ScoreCommand implements Command {
             result.put("entropy", Arrays.copyOfRange(forward.entropy[0], from, from + response.length));
             return result;
         });
-    }
-
-    private static int[] ids(JsonNode input, String field, int vocabSize) {
-        JsonNode ids = input.get(field);
-        if (ids == null || !ids.isArray()) {
-            throw new IllegalArgumentException("expected \"" + field + "\": [token ids]");
-        }
-        int[] out = new int[ids.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode id = ids.get(i);
-            if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0 || id.asInt() >= vocabSize) {
-                throw new IllegalArgumentException(field + "[" + i + "] = " + id + " is not a token id (0.."
-                        + (vocabSize - 1) + ")");
-            }
-            out[i] = id.asInt();
-        }
-        return out;
     }
 }

@@ -51,7 +51,7 @@ public final class TokenizeCommand implements Command {
     static int process(Tokenizer tokenizer, boolean decode, boolean addSpecialTokens, boolean skipSpecialTokens,
                        java.io.InputStream in, java.io.OutputStream out, java.io.PrintStream err) throws java.io.IOException {
         return JsonLinesFilter.run(in, out, err, input -> decode
-                ? Map.of("text", tokenizer.decode(ids(input, tokenizer.vocabSize()), skipSpecialTokens))
+                ? Map.of("text", tokenizer.decode(JsonLinesFilter.tokenIds(input, "ids", tokenizer.vocabSize()), skipSpecialTokens))
                 : Map.of("ids", tokenizer.encode(text(input), addSpecialTokens)));
     }
 
@@ -61,21 +61,5 @@ public final class TokenizeCommand implements Command {
             throw new IllegalArgumentException("expected {\"text\": \"...\"}");
         }
         return text.asText();
-    }
-
-    private static int[] ids(JsonNode input, int vocabSize) {
-        JsonNode ids = input.get("ids");
-        if (ids == null || !ids.isArray()) {
-            throw new IllegalArgumentException("expected {\"ids\": [...]}");
-        }
-        int[] out = new int[ids.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode id = ids.get(i);
-            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0 || id.asInt() >= vocabSize) {
-                throw new IllegalArgumentException("ids[" + i + "] = " + id + " is not a token id (0.." + (vocabSize - 1) + ")");
-            }
-            out[i] = id.asInt();
-        }
-        return out;
     }
 }
