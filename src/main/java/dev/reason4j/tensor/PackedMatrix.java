@@ -27,9 +27,8 @@ public final class PackedMatrix {
     private final float[] packed;      // packed float32 panels, or null
     private final short[] packedBf16;  // packed bf16 panels, or null
     private final float[] plain;       // the [n, k] array itself (view), or null
-    private final short[] plainBf16;   // the [n, k] bf16 array itself (view), or null
 
-    private PackedMatrix(int n, int k, float[] packed, short[] packedBf16, float[] plain, short[] plainBf16) {
+    private PackedMatrix(int n, int k, float[] packed, short[] packedBf16, float[] plain) {
         if (n < 0 || k < 0) {
             throw new IllegalArgumentException("matrix shape [" + n + ", " + k + "] is negative");
         }
@@ -38,19 +37,12 @@ public final class PackedMatrix {
         this.packed = packed;
         this.packedBf16 = packedBf16;
         this.plain = plain;
-        this.plainBf16 = plainBf16;
     }
 
     /** A view of W [n, k] (no copy; packed panel by panel when multiplied). */
     public static PackedMatrix view(float[] w, int n, int k) {
         requireSize(w.length, n, k);
-        return new PackedMatrix(n, k, null, null, w, null);
-    }
-
-    /** A view of W [n, k] held as bfloat16 bits. */
-    public static PackedMatrix view(short[] w, int n, int k) {
-        requireSize(w.length, n, k);
-        return new PackedMatrix(n, k, null, null, null, w);
+        return new PackedMatrix(n, k, null, null, w);
     }
 
     /** A packed float32 copy of W [n, k]: for repeated products with few rows (decoding). */
@@ -58,7 +50,7 @@ public final class PackedMatrix {
         requireSize(w.length, n, k);
         float[] packed = new float[panels(n) * PANEL * k];
         Parallel.forRange(0, panels(n), panel -> packPanel(w, null, n, k, panel, packed, null, panel * PANEL * k));
-        return new PackedMatrix(n, k, packed, null, null, null);
+        return new PackedMatrix(n, k, packed, null, null);
     }
 
     /** A packed bfloat16 copy of W [n, k] (bits as held, no rounding). */
@@ -66,7 +58,7 @@ public final class PackedMatrix {
         requireSize(w.length, n, k);
         short[] packed = new short[panels(n) * PANEL * k];
         Parallel.forRange(0, panels(n), panel -> packPanel(null, w, n, k, panel, null, packed, panel * PANEL * k));
-        return new PackedMatrix(n, k, null, packed, null, null);
+        return new PackedMatrix(n, k, null, packed, null);
     }
 
     private static void requireSize(int length, int n, int k) {
@@ -84,9 +76,6 @@ public final class PackedMatrix {
     public float get(int row, int col) {
         if (plain != null) {
             return plain[row * k + col];
-        }
-        if (plainBf16 != null) {
-            return Float.intBitsToFloat(plainBf16[row * k + col] << 16);
         }
         int index = (row / PANEL) * PANEL * k + col * PANEL + row % PANEL;
         return packed != null ? packed[index] : Float.intBitsToFloat(packedBf16[index] << 16);
@@ -125,7 +114,7 @@ public final class PackedMatrix {
             widen(packedBf16, panel * PANEL * k, scratch, PANEL * k);
             return 0;
         }
-        packPanel(plain, plainBf16, n, k, panel, scratch, null, 0);
+        packPanel(plain, null, n, k, panel, scratch, null, 0);
         return 0;
     }
 
@@ -147,7 +136,7 @@ public final class PackedMatrix {
         return packed != null ? packed : scratch;
     }
 
-    /** Packs panel {@code panel} of W (float32 {@code w} or bf16 {@code wBf16}) into {@code out} or {@code outBf16}. */
+    /** Packs panel {@code panel} of W: float32 {@code w} into {@code out}, or bf16 {@code wBf16} into {@code outBf16}. */
     private static void packPanel(float[] w, short[] wBf16, int n, int k, int panel, float[] out, short[] outBf16,
                                   int outOff) {
         int row0 = panel * PANEL;
@@ -156,8 +145,7 @@ public final class PackedMatrix {
             for (int p = 0; p < k; p++) {
                 int index = outOff + p * PANEL + j;
                 if (out != null) {
-                    out[index] = row >= n ? 0f : w != null ? w[row * k + p]
-                            : Float.intBitsToFloat(wBf16[row * k + p] << 16);
+                    out[index] = row >= n ? 0f : w[row * k + p];
                 } else {
                     outBf16[index] = row >= n ? 0 : wBf16[row * k + p];
                 }

@@ -54,7 +54,7 @@ class BatchInvariantMatmulTest {
         float[] all = new float[rows * n];
         float[] allBf16 = new float[rows * n];
         BatchInvariantMatmul.multiply(x, 0, rows, PackedMatrix.view(w, n, k), all, 0);
-        BatchInvariantMatmul.multiply(x, 0, rows, PackedMatrix.view(wBf16, n, k), allBf16, 0);
+        BatchInvariantMatmul.multiply(x, 0, rows, PackedMatrix.pack(wBf16, n, k), allBf16, 0);
         // The packed copies (what decoding reads) give the same bits as the views (what training reads).
         PackedMatrix packed = PackedMatrix.pack(w, n, k);
         PackedMatrix packedBf16 = PackedMatrix.pack(wBf16, n, k);
@@ -114,7 +114,7 @@ class BatchInvariantMatmulTest {
         }
         float[] fromBits = new float[m * n];
         float[] fromFloats = new float[m * n];
-        BatchInvariantMatmul.multiply(x, 0, m, PackedMatrix.view(bits, n, k), fromBits, 0);
+        BatchInvariantMatmul.multiply(x, 0, m, PackedMatrix.pack(bits, n, k), fromBits, 0);
         BatchInvariantMatmul.multiply(x, 0, m, PackedMatrix.view(widened, n, k), fromFloats, 0);
         for (int i = 0; i < fromBits.length; i++) {
             assertEquals(Float.floatToIntBits(fromFloats[i]), Float.floatToIntBits(fromBits[i]));
