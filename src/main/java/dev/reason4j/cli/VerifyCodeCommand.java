@@ -1,5 +1,6 @@
 package dev.reason4j.cli;
 
+import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.io.JsonLinesReader;
@@ -16,7 +17,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -97,8 +97,7 @@ public final class VerifyCodeCommand implements Command {
                         job.problem().tests(), job.problem().limits())));
             }
             Path target = output == null ? null : Path.of(output).toAbsolutePath();
-            Path temporary = target == null ? null
-                    : dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
+            Path temporary = target == null ? null : AtomicFiles.temporarySibling(target);
             try (Writer writer = temporary == null
                     ? new OutputStreamWriter(System.out, StandardCharsets.UTF_8)
                     : Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
@@ -109,7 +108,7 @@ public final class VerifyCodeCommand implements Command {
                 }
             }
             if (temporary != null) {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.replace(temporary, target);
             }
         } finally {
             pool.shutdownNow();

@@ -1,5 +1,6 @@
 package dev.reason4j.cli;
 
+import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +13,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,11 +88,11 @@ public final class VerifyMathCommand implements Command {
                 return code;
             }
             Path target = Path.of(output).toAbsolutePath();
-            Path temporary = dev.reason4j.trainer.Checkpoints.temporarySibling(target);   // user's umask, not 0600
+            Path temporary = AtomicFiles.temporarySibling(target);
             try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
                 int code = verifyLines(verifier, threads, reader, writer, explain);
                 writer.close();
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.replace(temporary, target);
                 return code;
             } finally {
                 Files.deleteIfExists(temporary);

@@ -1,15 +1,14 @@
 package dev.reason4j.model;
 
+import dev.reason4j.io.AtomicFiles;
 import dev.reason4j.safetensors.DType;
 import dev.reason4j.safetensors.SafetensorsCheckpoint;
 import dev.reason4j.safetensors.SafetensorsWriter;
 import dev.reason4j.safetensors.TensorInfo;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,9 +75,6 @@ final class WeightFiles {
             entries.add(SafetensorsWriter.Entry.of(w.name, w.isBf16() ? DType.BF16 : DType.F32, w.shape, w.toFloat()));
         }
         SafetensorsCheckpoint.write(dir, entries, shardBytes);
-        Path config = dir.resolve("config.json");
-        Path temp = config.resolveSibling("config.json.tmp");
-        Files.writeString(temp, model.config.toJson(), StandardCharsets.UTF_8);
-        Files.move(temp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(dir.resolve("config.json"), model.config.toJson());
     }
 }

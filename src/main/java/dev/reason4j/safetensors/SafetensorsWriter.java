@@ -1,5 +1,6 @@
 package dev.reason4j.safetensors;
 
+import dev.reason4j.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,16 +172,14 @@ public final class SafetensorsWriter {
         Path absolute = file.toAbsolutePath();
         Path directory = absolute.getParent();
         Files.createDirectories(directory);
-        // Not Files.createTempFile: it makes the file 0600, and a checkpoint should carry the user's umask.
-        Path temporary = directory.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + System.nanoTime() + ".tmp");
+        Path temporary = AtomicFiles.temporarySibling(absolute);   // CREATE_NEW below: the user's umask
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE,
                     StandardOpenOption.CREATE_NEW)) {
                 body.write(channel);
                 channel.force(true);
             }
-            Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.replace(temporary, absolute);
         } finally {
             Files.deleteIfExists(temporary);
         }

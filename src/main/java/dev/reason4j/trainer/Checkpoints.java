@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -44,7 +44,7 @@ public final class Checkpoints {
             writer.write(partial);
             deleteRecursively(finalDirectory);
             Files.move(partial, finalDirectory, StandardCopyOption.ATOMIC_MOVE);
-            writeAtomically(root.resolve("latest"), name + "\n");
+            AtomicFiles.writeString(root.resolve("latest"), name + "\n");
             pruneOld();
             return finalDirectory;
         } catch (IOException e) {
@@ -168,32 +168,6 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }
-    }
-
-    /**
-     * Replaces {@code file} with {@code text} atomically (temp file in the same directory, then rename). The file
-     * gets the user's umask (Files.createTempFile would make it 0600).
-     */
-    public static void writeAtomically(Path file, String text) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = temporarySibling(file);
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /**
-     * A fresh name for a temporary file beside {@code file}, to write and then rename over it. Opening it creates it
-     * with the user's umask, where Files.createTempFile would make it 0600.
-     */
-    public static Path temporarySibling(Path file) {
-        Path absolute = file.toAbsolutePath();
-        return absolute.resolveSibling("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + System.nanoTime() + ".tmp");
     }
 
     private void pruneOld() throws IOException {

@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.config.Config;
@@ -114,7 +115,7 @@ public final class Demo {
             summary.put("sft_seconds", (sftDone - start) / 1e9);
             summary.put("rl_seconds", (rlDone - rlStart) / 1e9);
             summary.put("wall_seconds", (System.nanoTime() - start) / 1e9);
-            Checkpoints.writeAtomically(runDirectory.resolve("summary.json"), summary.toPrettyString());
+            AtomicFiles.writeString(runDirectory.resolve("summary.json"), summary.toPrettyString());
             plot(before);
             console.printf("pass@1 on %d held-out problems (temperature %s): %.1f%% after SFT -> %.1f%% after RL "
                     + "(%+.1f points); greedy %.1f%% -> %.1f%%; %.0f s in all%n", heldOut.size(),

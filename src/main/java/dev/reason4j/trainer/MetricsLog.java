@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason4j.io.JsonLinesReader;
@@ -92,7 +93,7 @@ public final class MetricsLog implements AutoCloseable {
                 kept.append(JSON.writeValueAsString(row)).append('\n');
             }
         }
-        Checkpoints.writeAtomically(file, kept.toString());
+        AtomicFiles.writeString(file, kept.toString());
     }
 
     @Override

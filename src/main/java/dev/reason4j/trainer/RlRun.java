@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.config.Config;
@@ -95,7 +96,7 @@ public final class RlRun {
         state.put("step", step);
         state.put("prompt_position", trainerState.promptPosition());
         state.put("kl_coef", trainerState.klCoefficient());
-        Checkpoints.writeAtomically(directory.resolve(TrainerState.FILE), state.toPrettyString());
+        AtomicFiles.writeString(directory.resolve(TrainerState.FILE), state.toPrettyString());
     }
 
     /** Loads a checkpoint into the live trainer; returns its step. A broken file is named in the error. */

@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import dev.reason4j.config.Config;
 import dev.reason4j.config.ConfigException;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class RunDirectory {
         } else if (Files.exists(directory.resolve(METRICS_FILE)) || Files.exists(directory.resolve("checkpoints"))) {
             throw new IllegalArgumentException(directory + " holds run files but no config.yaml; " + FRESH);
         }
-        Checkpoints.writeAtomically(saved, config.toYaml());
+        AtomicFiles.writeString(saved, config.toYaml());
     }
 
     /**

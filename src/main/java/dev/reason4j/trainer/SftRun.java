@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Datasets;
 import dev.reason4j.env.Example;
@@ -120,7 +121,7 @@ public final class SftRun {
                     checkpoints.save(step, directory -> {
                         Setup.saveModel(model, config, directory.resolve("model"));
                         optimizer.save(directory.resolve("optimizer.safetensors"));
-                        Checkpoints.writeAtomically(directory.resolve(TrainerState.FILE),
+                        AtomicFiles.writeString(directory.resolve(TrainerState.FILE),
                                 "{\"step\": " + savedStep + "}\n");
                     });
                 }

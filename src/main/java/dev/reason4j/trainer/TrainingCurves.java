@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -45,10 +46,13 @@ public final class TrainingCurves {
             drawPanel(g, rows, panels.get(i), (i % COLUMNS) * PANEL_WIDTH, titleHeight + (i / COLUMNS) * PANEL_HEIGHT);
         }
         g.dispose();
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        ImageIO.write(image, "png", tmp.toFile());
-        Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Path tmp = AtomicFiles.temporarySibling(png);
+        try {
+            ImageIO.write(image, "png", tmp.toFile());
+            AtomicFiles.replace(tmp, png);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static final Color[] LINE_COLORS = {
