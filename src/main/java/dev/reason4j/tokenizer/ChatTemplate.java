@@ -191,7 +191,7 @@ public final class ChatTemplate {
 
     /** The added token the template writes right after an assistant message (Qwen's {@code <|im_end|>}, Llama 3's
      * {@code <|eot_id|>}), or null when it writes none. */
-    private String endOfTurnToken(Tokenizer tokenizer) {
+    public String endOfTurnToken(Tokenizer tokenizer) {
         String reply = "Reason4jProbeReply";
         List<Map<String, Object>> probe = List.of(Map.of("role", "user", "content", "Reason4jProbeQuestion"),
                 Map.of("role", "assistant", "content", reply));

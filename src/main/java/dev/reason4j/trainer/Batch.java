@@ -36,21 +36,22 @@ final class Batch {
         oldLogProbs = new double[size][width];
         for (int b = 0; b < size; b++) {
             float[] logProbs = rollouts.get(b).logProbs();
+            boolean[] trainable = rollouts.get(b).trainable();
             for (int t = 0; t < responseLengths[b]; t++) {
-                responseMask[b][t] = 1;
-                oldLogProbs[b][t] = logProbs[t];
+                responseMask[b][t] = trainable[t] ? 1 : 0;
+                oldLogProbs[b][t] = trainable[t] ? logProbs[t] : 0;
             }
         }
     }
 
-    /** Each response's reward on its last token, 0 elsewhere (verl's token-level scores of an outcome reward). */
-    double[][] outcomeRewards() {
+    /**
+     * verl's token-level scores: an outcome reward on a response's last token, a multi-turn episode's step rewards
+     * on the last sampled token of each turn, 0 elsewhere.
+     */
+    double[][] tokenRewards() {
         double[][] rewards = new double[size][width];
         for (int b = 0; b < size; b++) {
-            int last = responseLengths[b] - 1;
-            if (last >= 0) {
-                rewards[b][last] = rollouts.get(b).reward().reward();
-            }
+            System.arraycopy(rollouts.get(b).tokenRewards(), 0, rewards[b], 0, responseLengths[b]);
         }
         return rewards;
     }

@@ -79,7 +79,7 @@ public final class Demo {
         console.printf("model: Qwen3-shaped, %,d parameters%n", policy.parameterCount());
 
         try (AsyncRewardScorer scorer = Setup.rewardScorer(config)) {
-            RolloutWorker worker = new RolloutWorker(tokenizer, formatter, scorer);
+            RolloutWorker worker = new SingleTurnWorker(tokenizer, formatter, scorer);
             List<Example> heldOut = Setup.heldOut(config, task);
             HeldOutEvaluator evaluator = Setup.evaluator(config, worker);
             // Greedy decoding too: it tells whether RL taught the model or only sharpened its sampling.

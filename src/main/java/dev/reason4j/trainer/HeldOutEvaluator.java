@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * Held-out evaluation: n samples per problem at a given temperature (0 = greedy), scored by the verifier of each
  * problem's data source; reports pass@k (unbiased, Chen et al. 2021), maj@k and mean@k for each requested k ≤ n.
- * A response counts as correct when its reward is at least {@link #CORRECT_THRESHOLD}.
+ * A response counts as correct when its reward is at least {@link #CORRECT_THRESHOLD}. Multi-turn episodes also
+ * report {@code tool_call_rate} (share of episodes with a well-formed tool call), {@code tool_error_rate} (share of
+ * attempted calls answered with an error) and {@code turns}.
  */
 public final class HeldOutEvaluator {
     public static final double CORRECT_THRESHOLD = 0.5;
@@ -80,6 +82,12 @@ public final class HeldOutEvaluator {
             }
         }
         metrics.put("response_length", responseTokens / Math.max(1, rollouts.size()));
+        Map<String, Double> episodes = EpisodeMetrics.of(rollouts);
+        if (!episodes.isEmpty()) {
+            metrics.put("tool_call_rate", episodes.get("has_tool_call"));
+            metrics.put("tool_error_rate", episodes.get("tool_error_rate"));
+            metrics.put("turns", episodes.get("turns"));
+        }
         metrics.put("n", (double) problems.size());
         return metrics;
     }

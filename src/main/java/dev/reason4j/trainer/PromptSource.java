@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.config.Seeds;
 import dev.reason4j.env.Example;
 import dev.reason4j.env.Split;
 import dev.reason4j.env.Task;

@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.config.Seeds;
 import dev.reason4j.algo.AdvantageInput;
 import dev.reason4j.algo.Advantages;
 import dev.reason4j.algo.EntropyLoss;
@@ -133,9 +134,9 @@ public final class RlTrainer {
         double[][] refLogProbs = reference == null ? null : responseLogProbs(reference, batch);
         double[][] values = critic == null ? null : responseValues(critic, batch);
 
-        // 3. Rewards on the last response token, minus β·KL per token when KL is folded into the reward; the KL
-        //    controller then adapts β to the KL measured (verl's apply_kl_penalty).
-        double[][] tokenLevelRewards = batch.outcomeRewards();
+        // 3. Rewards on the last sampled token of each turn, minus β·KL per token when KL is folded into the reward;
+        //    the KL controller then adapts β to the KL measured (verl's apply_kl_penalty).
+        double[][] tokenLevelRewards = batch.tokenRewards();
         if (config.kl().useKlInReward()) {
             KlPenalty.PenalizedRewards penalized = KlPenalty.applyToRewards(tokenLevelRewards, batch.oldLogProbs,
                     refLogProbs, batch.responseMask, klController.value(), config.kl().rewardEstimator());
@@ -414,6 +415,7 @@ public final class RlTrainer {
         metrics.put("response_length/clip_ratio", truncated / count);
         // Responses whose length limit max_position_embeddings cut below data.max_response_length.
         metrics.put("rollout/context_limited", contextLimited);
+        EpisodeMetrics.of(rollouts).forEach((name, value) -> metrics.put("agent/" + name, value));
     }
 
     /** The rollouts of groups whose rewards are not all equal (a uniform group has zero GRPO advantage). */

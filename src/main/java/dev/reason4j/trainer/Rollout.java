@@ -2,19 +2,50 @@ package dev.reason4j.trainer;
 
 import dev.reason4j.env.Example;
 import dev.reason4j.reward.RewardResult;
+import java.util.Arrays;
+import java.util.Map;
 
 /**
- * One scored response: the prompt it answers, the tokens the policy sampled with their log-probs at sampling
- * time, and its reward.
+ * One scored response: the prompt it answers, the tokens after it with their log-probs at sampling time, which of
+ * them the policy sampled, and its reward. A single-turn response is all sampled; a multi-turn episode also holds
+ * the tokens inserted between turns (tool responses, observations), which are never trained on.
  *
  * @param group          responses to the same prompt share a group id (GRPO, RLOO, …)
  * @param logProbs       log π_old of each response token, returned by the sampler (equal to the training
- *                       forward's by construction, so no recomputation pass is needed)
+ *                       forward's by construction, so no recomputation pass is needed); 0 for inserted tokens
+ * @param trainable      verl's response_mask: true for the tokens the policy sampled and is trained on
+ * @param tokenRewards   the reward of each token (an outcome reward on the last one, step rewards on the last
+ *                       token of each turn); they sum to {@code reward().reward()}
  * @param truncated      stopped by the length limit rather than an end-of-sequence token
  * @param contextLimited the model's max_position_embeddings cut its length limit below data.max_response_length
+ * @param episodeMetrics what a multi-turn episode did (turns, tool calls, …); empty for a single turn
  */
 public record Rollout(Example example, int group, int[] promptTokens, int[] responseTokens, float[] logProbs,
-                      boolean truncated, boolean contextLimited, String responseText, RewardResult reward) {
+                      boolean[] trainable, double[] tokenRewards, boolean truncated, boolean contextLimited,
+                      String responseText, RewardResult reward, Map<String, Double> episodeMetrics) {
+
+    public Rollout {
+        if (logProbs.length != responseTokens.length || trainable.length != responseTokens.length
+                || tokenRewards.length != responseTokens.length) {
+            throw new IllegalArgumentException("a rollout's log-probs, mask and token rewards must have one entry "
+                    + "per response token");
+        }
+        episodeMetrics = Map.copyOf(episodeMetrics);
+    }
+
+    /** A single-turn response: every token sampled, the reward on the last one. */
+    public static Rollout singleTurn(Example example, int group, int[] promptTokens, int[] responseTokens,
+                                     float[] logProbs, boolean truncated, boolean contextLimited,
+                                     String responseText, RewardResult reward) {
+        boolean[] trainable = new boolean[responseTokens.length];
+        Arrays.fill(trainable, true);
+        double[] tokenRewards = new double[responseTokens.length];
+        if (responseTokens.length > 0) {
+            tokenRewards[responseTokens.length - 1] = reward.reward();
+        }
+        return new Rollout(example, group, promptTokens, responseTokens, logProbs, trainable, tokenRewards,
+                truncated, contextLimited, responseText, reward, Map.of());
+    }
 
     /** Prompt and response as one sequence, as the training forward takes it. */
     public int[] sequence() {

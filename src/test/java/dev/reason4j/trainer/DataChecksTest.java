@@ -137,7 +137,7 @@ class DataChecksTest {
     @Test
     void passAtKForMoreThanNSamplesIsRefused() {
         Config config = config("trainer.eval.n=1", "trainer.eval.k=[1, 8]");
-        RolloutWorker worker = new RolloutWorker(tokenizer, formatter, null);
+        RolloutWorker worker = new SingleTurnWorker(tokenizer, formatter, null);
         assertEquals("trainer.eval.k has 8 > trainer.eval.n=1: pass@8 needs at least 8 samples per problem; raise"
                 + " trainer.eval.n or drop 8 from trainer.eval.k",
                 assertThrows(IllegalArgumentException.class, () -> Setup.evaluator(config, worker)).getMessage());

@@ -64,7 +64,7 @@ class RlTrainerTest {
     }
 
     private static RlTrainer trainer(Config config, AsyncRewardScorer rewards) throws Exception {
-        RolloutWorker worker = new RolloutWorker(tokenizer, Setup.chatFormatter(tokenizer), rewards);
+        RolloutWorker worker = new SingleTurnWorker(tokenizer, Setup.chatFormatter(tokenizer), rewards);
         return new RlTrainer(config, Setup.policy(config, tokenizer), worker, prompts(config));
     }
 
@@ -281,7 +281,7 @@ class RlTrainerTest {
     }
 
     private static Rollout rollout(Example example, int group, double reward) {
-        return new Rollout(example, group, new int[] {1}, new int[] {2}, new float[] {-1f}, false, false, "x",
+        return Rollout.singleTurn(example, group, new int[] {1}, new int[] {2}, new float[] {-1f}, false, false, "x",
                 RewardResult.of(reward));
     }
 

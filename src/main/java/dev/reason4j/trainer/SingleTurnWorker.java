@@ -1,0 +1,78 @@
+package dev.reason4j.trainer;
+
+import dev.reason4j.env.Example;
+import dev.reason4j.model.Transformer;
+import dev.reason4j.reward.AsyncRewardScorer;
+import dev.reason4j.reward.RewardInput;
+import dev.reason4j.reward.RewardResult;
+import dev.reason4j.rollout.Completion;
+import dev.reason4j.rollout.FinishReason;
+import dev.reason4j.rollout.Generator;
+import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Prompts → rollouts → rewards: formats each example's prompt, samples n responses per prompt with the policy
+ * (batched, KV cache, one shared prefill per prompt), decodes them, and scores them asynchronously: each
+ * response's reward is submitted as soon as the batch is decoded, so one slow verifier never holds up the others.
+ */
+public final class SingleTurnWorker implements RolloutWorker {
+    private final Tokenizer tokenizer;
+    private final PromptFormatter formatter;
+    private final AsyncRewardScorer scorer;
+
+    public SingleTurnWorker(Tokenizer tokenizer, PromptFormatter formatter, AsyncRewardScorer scorer) {
+        this.tokenizer = tokenizer;
+        this.formatter = formatter;
+        this.scorer = scorer;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public List<Rollout> rollout(Transformer policy, List<Example> examples, SamplingParams params, int firstGroup) {
+        Generator engine = new Generator(policy);
+        // One request per prompt; as each completes, its responses are decoded and sent to the scorer while the
+        // engine goes on with the others (rewards overlap generation).
+        List<CompletableFuture<List<Rollout>>> groups = new ArrayList<>(examples.size());
+        for (int p = 0; p < examples.size(); p++) {
+            Example example = examples.get(p);
+            String promptText = formatter.render(example);
+            int[] prompt = tokenizer.encode(promptText, false);
+            int group = firstGroup + p;
+            groups.add(engine.submit(new Generator.Request(prompt, params, p))
+                    .thenCompose(completions -> score(example, group, promptText, prompt, completions)));
+        }
+        List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
+        for (CompletableFuture<List<Rollout>> group : groups) {
+            try {
+                rollouts.addAll(group.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            }
+        }
+        return rollouts;
+    }
+
+    /** Decodes one prompt's completions and scores them asynchronously; the future holds its rollouts in order. */
+    private CompletableFuture<List<Rollout>> score(Example example, int group, String promptText, int[] prompt,
+                                                   List<Completion> completions) {
+        List<CompletableFuture<Rollout>> scored = new ArrayList<>(completions.size());
+        for (Completion completion : completions) {
+            String response = tokenizer.decode(completion.tokens(), true);
+            scored.add(scorer.submit(new RewardInput(promptText, response, example.groundTruth(),
+                            example.dataSource(), completion.tokens().length, example.extra()))
+                    .thenApply(reward -> Rollout.singleTurn(example, group, prompt, completion.tokens(),
+                            completion.logProbs(), completion.finishReason() == FinishReason.LENGTH,
+                            completion.contextLimited(), response, reward)));
+        }
+        return CompletableFuture.allOf(scored.toArray(CompletableFuture[]::new))
+                .thenApply(done -> scored.stream().map(CompletableFuture::join).toList());
+    }
+}
