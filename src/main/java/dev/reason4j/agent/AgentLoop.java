@@ -99,8 +99,9 @@ public final class AgentLoop implements AutoCloseable {
 
     /**
      * Runs one episode per environment (the n samples of one prompt: {@code params.n()} environments), each reset
-     * with {@code seed}. The future holds them in sample order. An environment that fails ends its episode with the
-     * error recorded; the others go on.
+     * with {@code seed}; {@code params.maxNewTokens()} caps each turn, {@code maxResponseTokens} the episode. The
+     * future holds them in sample order. An environment that fails ends its episode with the error recorded; the
+     * others go on.
      *
      * @param index the prompt's index in its batch (the engine's RNG stream)
      */
@@ -218,7 +219,8 @@ public final class AgentLoop implements AutoCloseable {
             state.append(inserted, null, false);
             state.insertedCount += inserted.length;
             int remaining = settings.maxResponseTokens() - state.length();
-            SamplingParams next = state.params.withN(1).withMaxNewTokens(remaining)
+            SamplingParams next = state.params.withN(1).withMaxNewTokens(Math.min(state.params.maxNewTokens(),
+                            remaining))
                     .withSeed(Seeds.mix(Seeds.mix(state.params.seed(), state.sample), state.turns));
             return state.engine.submit(new Generator.Request(state.context(), next, state.index))
                     .thenCompose(completions -> afterTurn(state, completions.get(0)));
