@@ -3,8 +3,15 @@ package dev.reason4j.agent;
 /**
  * How one chat-template family writes tool calls into an assistant turn: Qwen/Hermes
  * {@code <tool_call>{"name": …, "arguments": …}</tool_call>}, Llama 3 JSON {@code {"name": …, "parameters": …}}.
+ * {@link ToolCallFormats#of} picks the one a template uses.
  */
 public interface ToolCallFormat {
     /** The calls in one assistant turn's decoded text (special tokens included), and what could not be parsed. */
     ParsedTurn parse(String text);
+
+    /**
+     * One call as the template writes it in an assistant turn (what rendering a message with {@code tool_calls}
+     * gives), so that demonstrations and tests write calls exactly as the model will read them.
+     */
+    String render(ToolCall call);
 }

@@ -17,19 +17,19 @@ final class TaskCommand implements Command {
 
     @Override
     public String summary() {
-        return "show problems and worked solutions of a built-in task (arithmetic, countdown, gsm)";
+        return "show problems and worked solutions of a built-in task (" + String.join(", ", Tasks.names()) + ")";
     }
 
     @Override
     public String help() {
-        return """
+        return ("""
                 usage: ./reason4j task [--config FILE] [--count N] [--split train|test] [--seed S] [key=value ...]
 
                 Prints N problems of the task that config key data.task names, with options data.task_options,
                 as the trainer would draw them: the prompt, then the worked solution used for SFT. Examples:
                   ./reason4j task data.task=arithmetic data.task_options.digits=3
                   ./reason4j task data.task=countdown 'data.task_options={numbers: 4, max_target: 50}' --count 3
-                Tasks: arithmetic, countdown, gsm (see docs/env.md for their options).""";
+                Tasks: %s (see docs/env.md for their options).""").formatted(String.join(", ", Tasks.names()));
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class ArithmeticTask implements Task {
     private final int flawedPercent;
 
     public ArithmeticTask(Map<String, Object> options) {
-        TaskOptions read = new TaskOptions(NAME, options);
+        Options read = new Options("task " + NAME, options);
         maxDigits = read.integer("digits", 2, 1, 18);
         minDigits = read.integer("min_digits", 1, 1, maxDigits);
         operands = read.integer("operands", 2, 2, 8);
@@ -70,21 +70,15 @@ public final class ArithmeticTask implements Task {
             List<BigInteger> numbers = new ArrayList<>();
             List<Character> ops = new ArrayList<>();
             for (int i = 0; i < operands; i++) {
-                numbers.add(randomNumber(random));
+                numbers.add(randomNumber(random, minDigits, maxDigits));
                 if (i > 0) {
                     ops.add(operators.charAt(random.nextInt(operators.length())));
                 }
             }
             List<String> lines = new ArrayList<>();
-            BigInteger result = evaluate(new ArrayList<>(numbers), new ArrayList<>(ops), lines);
+            BigInteger result = evaluate(new ArrayList<>(numbers), new ArrayList<>(ops), scratchpad, lines);
             if (result == null) {
                 continue;  // an intermediate result went negative
-            }
-            StringBuilder key = new StringBuilder(numbers.getFirst().toString());
-            StringBuilder question = new StringBuilder("What is ").append(numbers.getFirst());
-            for (int i = 0; i < ops.size(); i++) {
-                key.append(ops.get(i)).append(numbers.get(i + 1));
-                question.append(' ').append(ops.get(i)).append(' ').append(numbers.get(i + 1));
             }
             String answer = result.toString();
             String solutionAnswer = answer;
@@ -95,8 +89,8 @@ public final class ArithmeticTask implements Task {
                 lines.add(numbers.get(0) + "+" + numbers.get(1) + "=" + flawed);
                 solutionAnswer = flawed.toString();
             }
-            return new Problem(NAME, key.toString(), question.append('?').toString(), answer, answer,
-                    Answers.workedSolution(lines, solutionAnswer, think));
+            return new Problem(NAME, written(numbers, ops, ""), "What is " + written(numbers, ops, " ") + "?", answer,
+                    answer, Answers.workedSolution(lines, solutionAnswer, think));
         }
     }
 
@@ -105,8 +99,17 @@ public final class ArithmeticTask implements Task {
         return Answers.verifyInteger(NAME, response, groundTruth);
     }
 
+    /** The expression written out, operators set off by {@code space}: {@code 47*23+5} (a key), {@code 47 * 23 + 5}. */
+    static String written(List<BigInteger> numbers, List<Character> ops, String space) {
+        StringBuilder text = new StringBuilder(numbers.getFirst().toString());
+        for (int i = 0; i < ops.size(); i++) {
+            text.append(space).append(ops.get(i)).append(space).append(numbers.get(i + 1));
+        }
+        return text.toString();
+    }
+
     /** A number with a uniformly drawn digit count in [minDigits, maxDigits] (so short and long are equally likely). */
-    private BigInteger randomNumber(Random random) {
+    static BigInteger randomNumber(Random random, int minDigits, int maxDigits) {
         int digits = minDigits + random.nextInt(maxDigits - minDigits + 1);
         StringBuilder text = new StringBuilder();
         text.append(digits == 1 ? random.nextInt(10) : 1 + random.nextInt(9));
@@ -116,11 +119,15 @@ public final class ArithmeticTask implements Task {
         return new BigInteger(text.toString());
     }
 
-    /** Evaluates with precedence (all {@code *} first, then left to right), writing each step; null if negative. */
-    private BigInteger evaluate(List<BigInteger> numbers, List<Character> ops, List<String> lines) {
+    /**
+     * Evaluates with precedence (all {@code *} first, then left to right), writing each step as the scratchpad
+     * ({@code columns}, {@code steps} or {@code none}) asks; null if an intermediate result goes negative. Consumes
+     * the lists.
+     */
+    static BigInteger evaluate(List<BigInteger> numbers, List<Character> ops, String scratchpad, List<String> lines) {
         for (int i = 0; i < ops.size(); ) {
             if (ops.get(i) == '*') {
-                numbers.set(i, step(numbers.get(i), '*', numbers.remove(i + 1), lines));
+                numbers.set(i, step(numbers.get(i), '*', numbers.remove(i + 1), scratchpad, lines));
                 ops.remove(i);
             } else {
                 i++;
@@ -132,13 +139,13 @@ public final class ArithmeticTask implements Task {
             if (ops.get(i) == '-' && value.compareTo(operand) < 0) {
                 return null;
             }
-            value = step(value, ops.get(i), operand, lines);
+            value = step(value, ops.get(i), operand, scratchpad, lines);
         }
         return value;
     }
 
     /** One operation: its column lines (per the scratchpad option) and the summary line {@code a+b=c}. */
-    private BigInteger step(BigInteger a, char op, BigInteger b, List<String> lines) {
+    private static BigInteger step(BigInteger a, char op, BigInteger b, String scratchpad, List<String> lines) {
         List<String> columns = new ArrayList<>();
         BigInteger result = switch (op) {
             case '+' -> add(a, b, columns);

@@ -36,7 +36,7 @@ public final class CountdownTask implements Task {
     private final boolean think;
 
     public CountdownTask(Map<String, Object> options) {
-        TaskOptions read = new TaskOptions(NAME, options);
+        Options read = new Options("task " + NAME, options);
         count = read.integer("numbers", 3, 2, 8);
         maxNumber = read.integer("max_number", 20, 2, 1_000_000);
         minTarget = read.integer("min_target", 1, 0, Integer.MAX_VALUE);

@@ -42,7 +42,7 @@ public final class GsmTask implements Task {
     private final boolean think;
 
     public GsmTask(Map<String, Object> options) {
-        TaskOptions read = new TaskOptions(NAME, options);
+        Options read = new Options("task " + NAME, options);
         minSteps = read.integer("min_steps", 2, 1, 20);
         maxSteps = read.integer("max_steps", 3, minSteps, 20);
         maxNumber = read.integer("max_number", 20, 5, 1_000_000);

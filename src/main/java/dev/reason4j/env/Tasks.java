@@ -15,6 +15,8 @@ public final class Tasks {
         register(ArithmeticTask.NAME, ArithmeticTask::new);
         register(CountdownTask.NAME, CountdownTask::new);
         register(GsmTask.NAME, GsmTask::new);
+        register(ToolArithmeticTask.NAME, ToolArithmeticTask::new);
+        register(GuessNumberTask.NAME, GuessNumberTask::new);
     }
 
     private Tasks() {

@@ -11,11 +11,11 @@ import java.util.Map;
  * {@code tojson} filter calls: {@code ", "} and {@code ": "} separators, non-ASCII kept, floats as Python's
  * {@code repr}.
  */
-final class PythonJson {
+public final class PythonJson {
     private PythonJson() {}
 
     /** @param indent null for one line; else spaces per level (Python then uses "," between items). */
-    static String dumps(Object value, Integer indent, boolean sortKeys) {
+    public static String dumps(Object value, Integer indent, boolean sortKeys) {
         StringBuilder out = new StringBuilder();
         write(value, indent, sortKeys, 0, out);
         return out.toString();

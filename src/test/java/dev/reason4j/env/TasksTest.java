@@ -25,7 +25,19 @@ class TasksTest {
             Tasks.create("countdown", Map.of()),
             Tasks.create("countdown", Map.of("numbers", 4, "max_number", 50, "use_all", false)),
             Tasks.create("gsm", Map.of()),
-            Tasks.create("gsm", Map.of("min_steps", 4, "max_steps", 6, "max_number", 50)));
+            Tasks.create("gsm", Map.of("min_steps", 4, "max_steps", 6, "max_number", 50)),
+            Tasks.create("tool_arithmetic", Map.of()),
+            Tasks.create("tool_arithmetic", Map.of("forms", "a*b-c,a*b+c*d", "scratchpad", "columns",
+                    "think", true)));
+    /** Tasks whose worked solution is a move, not equations (a game's first guess). */
+    private static final List<Task> GAMES = List.of(Tasks.create("guess_number", Map.of()),
+            Tasks.create("guess_number", Map.of("max_low", 0, "min_size", 2, "max_size", 1000)));
+
+    private static List<Task> allTasks() {
+        List<Task> all = new ArrayList<>(TASKS);
+        all.addAll(GAMES);
+        return all;
+    }
 
     @Test
     void workedSolutionsVerifyAndEveryLineIsATrueEquation() {
@@ -51,7 +63,7 @@ class TasksTest {
 
     @Test
     void sameSeedSameProblems() {
-        for (Task task : TASKS) {
+        for (Task task : allTasks()) {
             assertEquals(task.distinct(Split.TRAIN, 20, 7), task.distinct(Split.TRAIN, 20, 7));
             Problem a = task.sample(Split.TEST, new Random(3));
             assertEquals(a, task.sample(Split.TEST, new Random(3)));
@@ -60,7 +72,7 @@ class TasksTest {
 
     @Test
     void trainAndHeldOutSplitsAreDisjoint() {
-        for (Task task : TASKS) {
+        for (Task task : allTasks()) {
             Set<String> train = new HashSet<>();
             Set<String> test = new HashSet<>();
             Random random = new Random(1);

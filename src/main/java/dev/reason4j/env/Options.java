@@ -7,16 +7,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A task's options (from config {@code data.task_options}), read with defaults. {@link #finish} rejects any option
- * the task did not read, naming it and the nearest valid one.
+ * A task's or environment's options (from config, e.g. {@code data.task_options}), read with defaults. Errors are
+ * one line that starts with the owner ({@code task arithmetic: ...}); {@link #finish} rejects any option the owner
+ * did not read, naming it and the nearest valid one.
  */
-public final class TaskOptions {
-    private final String task;
+public final class Options {
+    private final String owner;
     private final Map<String, Object> values;
     private final Set<String> read = new LinkedHashSet<>();
 
-    public TaskOptions(String task, Map<String, Object> values) {
-        this.task = task;
+    /** @param owner what the options configure, for messages: {@code "task arithmetic"}, {@code "environment http"} */
+    public Options(String owner, Map<String, Object> values) {
+        this.owner = owner;
         this.values = values == null ? Map.of() : values;
     }
 
@@ -30,10 +32,28 @@ public final class TaskOptions {
             throw bad(name, "an integer", value);
         }
         if (number < min || number > max) {
-            throw new IllegalArgumentException("task " + task + ": option " + name + " must be in [" + min + ", "
+            throw new IllegalArgumentException(owner + ": option " + name + " must be in [" + min + ", "
                     + max + "], got " + number);
         }
         return number;
+    }
+
+    /** A number option (an integer is taken as a number too). */
+    public double number(String name, double defaultValue, double min, double max) {
+        read.add(name);
+        Object value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!(value instanceof Number number)) {
+            throw bad(name, "a number", value);
+        }
+        double x = number.doubleValue();
+        if (!(x >= min && x <= max)) {
+            throw new IllegalArgumentException(owner + ": option " + name + " must be in [" + min + ", " + max
+                    + "], got " + value);
+        }
+        return x;
     }
 
     public boolean bool(String name, boolean defaultValue) {
@@ -57,7 +77,7 @@ public final class TaskOptions {
         }
         String text = String.valueOf(value);
         if (allowed != null && !allowed.contains(text)) {
-            throw new IllegalArgumentException("task " + task + ": option " + name + " must be one of " + allowed
+            throw new IllegalArgumentException(owner + ": option " + name + " must be one of " + allowed
                     + ", got '" + text + "'");
         }
         return text;
@@ -67,14 +87,14 @@ public final class TaskOptions {
     public void finish() {
         for (String name : values.keySet()) {
             if (!read.contains(name)) {
-                throw new IllegalArgumentException("task " + task + ": unknown option " + name
+                throw new IllegalArgumentException(owner + ": unknown option " + name
                         + Suggestions.didYouMean(name, read) + " (options: " + String.join(", ", read) + ")");
             }
         }
     }
 
     private IllegalArgumentException bad(String name, String expected, Object value) {
-        return new IllegalArgumentException("task " + task + ": option " + name + " expects " + expected + ", got "
+        return new IllegalArgumentException(owner + ": option " + name + " expects " + expected + ", got "
                 + value);
     }
 }
