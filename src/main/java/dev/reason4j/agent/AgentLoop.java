@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Multi-turn, tool-integrated episodes on the continuous-batching engine. Per episode: sample an assistant turn
- * until a stop token; if it calls tools, run them (off the generation thread), insert their responses as
+ * until a stop token (or the per-turn cap, after which the end-of-turn token is inserted); if it calls tools, run them (off the generation thread), insert their responses as
  * {@code tool} messages and sample again; otherwise the turn is an action for the {@link Environment}, whose
  * observation is inserted as a user message until it says done — up to {@code maxTurns} turns and
  * {@code maxResponseTokens} tokens after the prompt.
@@ -67,6 +67,7 @@ public final class AgentLoop implements AutoCloseable {
     private final List<Map<String, Object>> schemas;
     private final Settings settings;
     private final TurnDelta delta;
+    private final int endOfTurnId;
     private final ExecutorService toolThreads = Executors.newVirtualThreadPerTaskExecutor();
 
     /** @param tools the tools the model may call (none: a plain multi-turn environment loop) */
@@ -79,6 +80,8 @@ public final class AgentLoop implements AutoCloseable {
         this.schemas = tools.isEmpty() ? null : tools.stream().map(Tool::schema).toList();
         this.settings = settings;
         this.delta = new TurnDelta(template, tokenizer, schemas, settings.enableThinking());
+        this.endOfTurnId = tokenizer.tokenToId(delta.endOfTurn()).orElseThrow(() -> new IllegalArgumentException(
+                "the chat template's end-of-turn " + delta.endOfTurn() + " is not one token of the tokenizer"));
     }
 
     /** The first prompt's messages for an observation: the system prompt (if any) and the observation. */
@@ -163,7 +166,9 @@ public final class AgentLoop implements AutoCloseable {
         final List<Float> logProbs = new ArrayList<>();
         final Map<Integer, Double> rewardAt = new TreeMap<>();
         final Map<String, Integer> callsByTool = new TreeMap<>();
+        final Map<String, Double> environmentInfo = new TreeMap<>();
         int turns;
+        int cutTurns;
         int wellFormed;
         int malformed;
         int toolErrors;
@@ -236,12 +241,15 @@ public final class AgentLoop implements AutoCloseable {
         state.sampledCount += turn.tokens().length;
         state.turns++;
         state.contextLimited |= turn.contextLimited();
-        if (turn.finishReason() != FinishReason.STOP) {
-            state.truncated = true;     // cut mid-turn: by the token budget or the model's context
+        boolean cut = turn.finishReason() != FinishReason.STOP;
+        if (cut && (state.length() >= settings.maxResponseTokens() || turn.contextLimited())) {
+            state.truncated = true;     // out of the episode's tokens or the model's context: nothing can follow
             state.budgetCut = true;
             return null;
         }
-        int[] text = Arrays.copyOf(turn.tokens(), turn.tokens().length - 1);   // without the sampled stop token
+        // A turn cut by the per-turn cap still ends the turn: the template's end-of-turn token is inserted.
+        state.cutTurns += cut ? 1 : 0;
+        int[] text = cut ? turn.tokens() : Arrays.copyOf(turn.tokens(), turn.tokens().length - 1);
         ParsedTurn parsed = format.parse(tokenizer.decode(text, false));
         state.transcript.add(assistantMessage(parsed));
         List<Map<String, Object>> inserted = new ArrayList<>();
@@ -267,6 +275,11 @@ public final class AgentLoop implements AutoCloseable {
                 state.error = "environment step failed: " + e.getMessage();
                 return null;
             }
+            result.info().forEach((key, value) -> {
+                if (value instanceof Number number) {
+                    state.environmentInfo.put(key, number.doubleValue());   // the latest step's value
+                }
+            });
             if (result.reward() != 0) {
                 state.rewardAt.merge(state.length() - 1, result.reward(), Double::sum);
             }
@@ -280,6 +293,12 @@ public final class AgentLoop implements AutoCloseable {
             inserted.add(message("user", result.observation()));
         }
         int[] ids = delta.tokens(inserted);
+        if (cut) {
+            int[] withEnd = new int[ids.length + 1];
+            withEnd[0] = endOfTurnId;
+            System.arraycopy(ids, 0, withEnd, 1, ids.length);
+            ids = withEnd;
+        }
         if (state.length() + ids.length >= settings.maxResponseTokens()) {
             state.budgetCut = true;     // no room left to sample a reply to what would be inserted
             return null;
@@ -346,7 +365,8 @@ public final class AgentLoop implements AutoCloseable {
             reward += entry.getValue();
         }
         Episode.Stats stats = new Episode.Stats(state.turns, state.callsByTool, state.wellFormed, state.malformed,
-                state.toolErrors, state.toolNanos / 1e9, state.sampledCount, state.insertedCount, state.budgetCut);
+                state.toolErrors, state.toolNanos / 1e9, state.sampledCount, state.insertedCount, state.cutTurns,
+                state.budgetCut, state.environmentInfo);
         return new Episode(state.prompt, ids, sampled, logProbs, tokenRewards, reward, state.transcript,
                 state.truncated, state.contextLimited, state.error, stats);
     }

@@ -30,13 +30,16 @@ public record Episode(int[] promptTokens, int[] responseTokens, boolean[] sample
      * @param toolErrors      calls answered with an error: malformed, unknown tool, bad arguments, failure, timeout
      * @param toolSeconds     wall time spent in tools
      * @param insertedTokens  tokens the loop inserted
+     * @param cutTurns        turns cut by the per-turn token cap (their end-of-turn token was inserted)
      * @param budgetCut       the episode ended because the turn or token budget ran out
+     * @param environmentInfo the numbers in the environment's last answer ({@code won}, {@code guesses}, …)
      */
     public record Stats(int turns, Map<String, Integer> callsByTool, int wellFormedCalls, int malformedCalls,
                         int toolErrors, double toolSeconds, int sampledTokens, int insertedTokens,
-                        boolean budgetCut) {
+                        int cutTurns, boolean budgetCut, Map<String, Double> environmentInfo) {
         public Stats {
             callsByTool = Map.copyOf(callsByTool);
+            environmentInfo = Map.copyOf(environmentInfo);
         }
 
         /** Per-episode metrics, averaged over a step's episodes under {@code agent/}. */
@@ -52,8 +55,10 @@ public record Episode(int[] promptTokens, int[] responseTokens, boolean[] sample
             metrics.put("tool_seconds", toolSeconds);
             metrics.put("sampled_tokens", (double) sampledTokens);
             metrics.put("inserted_tokens", (double) insertedTokens);
+            metrics.put("cut_turns", (double) cutTurns);
             metrics.put("budget_cut", budgetCut ? 1.0 : 0.0);
             callsByTool.forEach((tool, calls) -> metrics.put("tool_calls/" + tool, (double) calls));
+            environmentInfo.forEach((key, value) -> metrics.put("env/" + key, value));
             return metrics;
         }
     }

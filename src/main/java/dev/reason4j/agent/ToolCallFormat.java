@@ -6,6 +6,19 @@ package dev.reason4j.agent;
  * {@link ToolCallFormats#of} picks the one a template uses.
  */
 public interface ToolCallFormat {
+    /** No tool calls at all: every turn is plain content (an environment played without tools). */
+    ToolCallFormat NONE = new ToolCallFormat() {
+        @Override
+        public ParsedTurn parse(String text) {
+            return new ParsedTurn(text.strip(), java.util.List.of(), java.util.List.of());
+        }
+
+        @Override
+        public String render(ToolCall call) {
+            throw new UnsupportedOperationException("no tool-call format: the run has no tools");
+        }
+    };
+
     /** The calls in one assistant turn's decoded text (special tokens included), and what could not be parsed. */
     ParsedTurn parse(String text);
 

@@ -3,6 +3,7 @@ package dev.reason4j.cli;
 import dev.reason4j.config.Config;
 import dev.reason4j.trainer.Demo;
 import dev.reason4j.trainer.RunDirectory;
+import dev.reason4j.trainer.ToolDemo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,10 @@ import java.nio.file.Path;
 
 /** {@code ./reason4j demo}: from nothing to a model that RL made measurably better at reasoning. */
 final class DemoCommand implements Command {
-    static final String DEMO_CONFIG = "/dev/reason4j/config/demo.yaml";
+    /** Preset name → its config resource. */
+    static final java.util.Map<String, String> PRESETS = java.util.Map.of(
+            "reasoning", "/dev/reason4j/config/demo.yaml",
+            "tools", "/dev/reason4j/config/demo_tools.yaml");
 
     @Override
     public String name() {
@@ -25,7 +29,8 @@ final class DemoCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: ./reason4j demo [--out DIR] [--overwrite] [--config FILE] [section.key=value ...]
+                usage: ./reason4j demo [--preset reasoning|tools] [--out DIR] [--overwrite] [--config FILE]
+                                       [section.key=value ...]
 
                 From nothing, on this CPU: trains a BPE tokenizer and a tiny Qwen3-shaped model on a built-in
                 task, fine-tunes it on worked solutions (SFT), evaluates pass@1 on held-out problems, runs GRPO
@@ -35,16 +40,25 @@ final class DemoCommand implements Command {
                 DIR/sft/ and DIR/rl/ (each run's metrics, checkpoints and resolved config), DIR/sft_model/ and
                 DIR/rl_model/ (model directories with the tokenizer files) and DIR/curves.png. Default DIR:
                 runs/demo. Run again with the same settings, it resumes (or finds the demo complete); with other
-                settings it refuses: give --out NEW_DIR, or --overwrite to delete DIR's demo first.""";
+                settings it refuses: give --out NEW_DIR, or --overwrite to delete DIR's demo first.
+
+                --preset tools (config demo_tools.yaml): the model learns when to call a calculator. SFT on
+                tool-use demonstrations (half of them call it, half answer in the head), then GRPO in the agent
+                loop on tool_arithmetic; summary.json adds tool_call_rate and tool_error_rate to each evaluation,
+                and eval_after_without_tools. Default DIR: runs/demo-tools.""";
     }
 
     @Override
     public int run(Args args) throws IOException {
-        Path out = Path.of(args.string("out", "runs/demo"));
+        String preset = args.string("preset", "reasoning");
+        if (!PRESETS.containsKey(preset)) {
+            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (presets: reasoning, tools)");
+        }
+        Path out = Path.of(args.string("out", preset.equals("tools") ? "runs/demo-tools" : "runs/demo"));
         String file = args.string("config", null);
         boolean overwrite = args.flag("overwrite");
         args.rejectUnknown();
-        Config config = demoConfig();
+        Config config = demoConfig(preset);
         if (file != null) {
             config = config.merge(Path.of(file));
         }
@@ -52,17 +66,22 @@ final class DemoCommand implements Command {
         if (overwrite) {
             RunDirectory.clear(out);
         }
-        new Demo(config, out, System.out).run();
+        if (preset.equals("tools")) {
+            new ToolDemo(config, out, System.out).run();
+        } else {
+            new Demo(config, out, System.out).run();
+        }
         return 0;
     }
 
-    /** The defaults with the demo's settings merged on top. */
-    static Config demoConfig() throws IOException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream(DEMO_CONFIG)) {
+    /** The defaults with a preset's settings merged on top. */
+    static Config demoConfig(String preset) throws IOException {
+        String resource = PRESETS.get(preset);
+        try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("missing resource " + DEMO_CONFIG);
+                throw new IllegalStateException("missing resource " + resource);
             }
-            return Config.defaults().mergeYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEMO_CONFIG);
+            return Config.defaults().mergeYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource);
         }
     }
 }

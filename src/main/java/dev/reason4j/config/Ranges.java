@@ -50,6 +50,9 @@ final class Ranges {
     static {
         put(POSITIVE_COUNT, "data.train_batch_size", "data.max_prompt_length", "data.max_response_length");
         put(COUNT, "data.val_size");
+        put(POSITIVE_COUNT, "agent.max_turns", "agent.max_tokens", "demo.demonstrations");
+        put(new Range(0, true, 100, true), "demo.tool_percent");
+        put(POSITIVE, "agent.tool_timeout_s");
         put(ANY, "data.seed", "model.seed");
         for (String optimizer : new String[] {"actor", "critic", "sft"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");

@@ -35,7 +35,7 @@ public final class Experiment implements AutoCloseable {
         this.formatter = Setup.chatFormatter(tokenizer);
         this.data = Setup.data(config, task, tokenizer, formatter);
         this.scorer = Setup.rewardScorer(config);
-        this.worker = new SingleTurnWorker(tokenizer, formatter, scorer);
+        this.worker = Setup.rolloutWorker(config, tokenizer, formatter, scorer);
     }
 
     /** Held-out metrics of the policy as {@code trainer.eval} configures them. */

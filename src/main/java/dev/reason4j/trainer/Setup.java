@@ -1,7 +1,14 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.agent.AgentLoop;
+import dev.reason4j.agent.Tool;
+import dev.reason4j.agent.ToolCallFormat;
+import dev.reason4j.agent.ToolCallFormats;
+import dev.reason4j.agent.Tools;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Datasets;
+import dev.reason4j.env.EnvironmentFactory;
+import dev.reason4j.env.Environments;
 import dev.reason4j.env.Example;
 import dev.reason4j.env.Message;
 import dev.reason4j.env.Split;
@@ -275,6 +282,54 @@ public final class Setup {
         RewardFunction function = components.size() == 1 && components.get(0).weight() == 1.0
                 ? components.get(0).function() : new WeightedReward(components);
         return new AsyncRewardScorer(function, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30));
+    }
+
+    /**
+     * How the run samples: one response per sample, or with {@code agent.enable} multi-turn episodes with the tools
+     * of {@code agent.tools} in the environment of {@code agent.environment}.
+     */
+    public static RolloutWorker rolloutWorker(Config config, Tokenizer tokenizer, PromptFormatter formatter,
+                                              AsyncRewardScorer scorer) {
+        if (!config.getBoolean("agent.enable")) {
+            return new SingleTurnWorker(tokenizer, formatter, scorer);
+        }
+        List<Tool> tools = new ArrayList<>();
+        Map<String, Object> toolOptions = config.getMap("agent.tool_options");
+        for (String name : config.getStringList("agent.tools")) {
+            tools.add(Tools.create(name, optionsOf(toolOptions, name, "agent.tool_options")));
+        }
+        for (String name : toolOptions.keySet()) {
+            if (!config.getStringList("agent.tools").contains(name)) {
+                throw new IllegalArgumentException("agent.tool_options has options for '" + name
+                        + "', which is not in agent.tools " + config.getStringList("agent.tools"));
+            }
+        }
+        EnvironmentFactory environments = Environments.create(config.getString("agent.environment"),
+                config.getMap("agent.environment_options"));
+        return new AgentWorker(tokenizer, agentLoop(config, tokenizer, tools), environments::create);
+    }
+
+    /** The agent loop of {@code agent.*} with these tools, in the tokenizer's chat template. */
+    public static AgentLoop agentLoop(Config config, Tokenizer tokenizer, List<Tool> tools) {
+        ChatTemplate template = ChatTemplate.of(tokenizer);
+        ToolCallFormat format = tools.isEmpty() ? ToolCallFormat.NONE
+                : ToolCallFormats.of(template, List.of(template.endOfTurnToken(tokenizer)));
+        Object systemPrompt = config.get("agent.system_prompt");
+        return new AgentLoop(tokenizer, template, format, tools, new AgentLoop.Settings(config.getInt("agent.max_turns"),
+                config.getInt("agent.max_tokens"), Duration.ofMillis(Math.round(1000 * config.getDouble(
+                        "agent.tool_timeout_s"))), systemPrompt == null ? null : String.valueOf(systemPrompt), null));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> optionsOf(Map<String, Object> perName, String name, String key) {
+        Object options = perName.get(name);
+        if (options == null) {
+            return Map.of();
+        }
+        if (!(options instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException(key + "." + name + ": expected a map of options, got " + options);
+        }
+        return (Map<String, Object>) map;
     }
 
     /** The held-out evaluator configured by {@code trainer.eval} (n samples, k list, temperature). */
