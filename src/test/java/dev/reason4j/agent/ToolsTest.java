@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,23 @@ class ToolsTest {
         } finally {
             Tools.unregister("reverse");
         }
+    }
+
+    @Test
+    void docsListEveryOptionOfEveryBuiltIn() throws Exception {
+        List<String> table = Files.readAllLines(Path.of("docs/agent.md"));
+        for (String name : List.of("python", "search")) {
+            String row = table.stream().filter(line -> line.startsWith("| `" + name + "` |")).findFirst().orElseThrow();
+            // The options a tool reads are the ones its unknown-option error lists.
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> Tools.create(name, Map.of("documents", "unused", "no_such_option", 1))).getMessage();
+            String options = message.substring(message.indexOf("(options: ") + 10, message.length() - 1);
+            for (String option : options.split(", ")) {
+                assertTrue(row.contains("`" + option + "`"), name + " option " + option + " missing in " + row);
+            }
+        }
+        String calculator = table.stream().filter(line -> line.startsWith("| `calculator` |")).findFirst().orElseThrow();
+        assertTrue(calculator.endsWith("| none |"), calculator);
     }
 
     @Test
