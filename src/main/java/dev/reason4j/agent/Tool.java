@@ -10,9 +10,12 @@ import java.util.Map;
  *
  * <p>A user's tool in a few lines:
  * <pre>{@code
- * Tools.register("reverse", options -> Tool.of("reverse", "Reverses a string.",
- *         Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string")), "required", List.of("text")),
- *         arguments -> new StringBuilder(Tool.string(arguments, "text")).reverse().toString()));
+ * Tools.register("reverse", options -> {
+ *     new ToolOptions("reverse", options).finish(); // it takes no options
+ *     return Tool.of("reverse", "Reverses a string.",
+ *             Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string")), "required", List.of("text")),
+ *             arguments -> new StringBuilder(Tool.string(arguments, "text")).reverse().toString());
+ * });
  * }</pre>
  */
 public interface Tool {

@@ -40,7 +40,8 @@ public final class CodeReward implements RewardFunction {
     /** The runner, creating the sandbox on first call; fails with how to get one when none is available. */
     public synchronized CodeRunner runner() throws InterruptedException {
         if (runner == null) {
-            Sandbox sandbox = Sandboxes.create(config.allowUnsandboxed(), CodeRunner.DEFAULT_PYTHON,
+            Sandbox sandbox = Sandboxes.create(config.allowUnsandboxed(),
+                    "pass --unsafe-no-sandbox / set reward.code.allow_unsandboxed", CodeRunner.DEFAULT_PYTHON,
                     CodeRunner.DEFAULT_JAVA_HOME);
             runner = new CodeRunner(sandbox, CodeRunner.DEFAULT_PYTHON, CodeRunner.DEFAULT_JAVA_HOME,
                     config.compileTimeoutSeconds());

@@ -10,8 +10,11 @@ public final class Sandboxes {
     /**
      * Bubblewrap when it works here; otherwise {@link UnsandboxedRunner} if {@code allowUnsandboxed}, else an error
      * that says how to get bubblewrap and what the unsafe flag is.
+     *
+     * @param unsafeOptIn how the user asks for no sandbox, for that error: {@code "set reward.code.allow_unsandboxed"}
      */
-    public static Sandbox create(boolean allowUnsandboxed, Path python, Path javaHome) throws InterruptedException {
+    public static Sandbox create(boolean allowUnsandboxed, String unsafeOptIn, Path python, Path javaHome)
+            throws InterruptedException {
         try {
             return BubblewrapSandbox.create(CodeRunner.toolchainPaths(python, javaHome));
         } catch (IOException e) {
@@ -21,7 +24,7 @@ public final class Sandboxes {
                 return new UnsandboxedRunner();
             }
             throw new IllegalStateException("cannot sandbox untrusted code: " + e.getMessage()
-                    + ". Install bubblewrap, or (unsafe) pass --unsafe-no-sandbox / set reward.code.allow_unsandboxed",
+                    + ". Install bubblewrap, or (unsafe) " + unsafeOptIn,
                     e);
         }
     }

@@ -5,11 +5,11 @@ import java.math.BigInteger;
 import java.math.MathContext;
 
 /** An exact fraction {@code numerator / denominator} in lowest terms, denominator positive. */
-record Rational(BigInteger numerator, BigInteger denominator) implements Comparable<Rational> {
+public record Rational(BigInteger numerator, BigInteger denominator) implements Comparable<Rational> {
     static final Rational ZERO = new Rational(BigInteger.ZERO, BigInteger.ONE);
     static final Rational ONE = new Rational(BigInteger.ONE, BigInteger.ONE);
 
-    Rational {
+    public Rational {
         if (denominator.signum() == 0) {
             throw new ArithmeticException("division by zero");
         }
