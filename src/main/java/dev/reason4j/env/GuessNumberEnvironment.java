@@ -31,7 +31,7 @@ public final class GuessNumberEnvironment implements Environment {
     private boolean started;
     private boolean done;
 
-    public GuessNumberEnvironment(GuessNumberTask.Game game, double stepReward) {
+    private GuessNumberEnvironment(GuessNumberTask.Game game, double stepReward) {
         this.game = game;
         this.stepReward = stepReward;
     }

@@ -54,8 +54,8 @@ public final class HttpEnvironment implements Environment {
     private static final List<String> SESSION_FIELDS = List.of("session_id", "episode_id");
     private static final int MAX_BODY_IN_MESSAGE = 200;
 
-    /** The server and how to talk to it (one per run, shared by its episodes). */
-    public record Settings(URI url, Duration timeout, String apiKey, String actionField, String observationField) {
+    /** The server and how to talk to it (one per factory, shared by its episodes). */
+    private record Settings(URI url, Duration timeout, String apiKey, String actionField, String observationField) {
     }
 
     private final Settings settings;
@@ -64,7 +64,7 @@ public final class HttpEnvironment implements Environment {
     private String sessionField;
     private JsonNode sessionId;
 
-    public HttpEnvironment(Settings settings, HttpClient client, Example example) {
+    private HttpEnvironment(Settings settings, HttpClient client, Example example) {
         this.settings = settings;
         this.client = client;
         this.example = example;

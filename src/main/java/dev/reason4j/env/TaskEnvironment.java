@@ -28,7 +28,7 @@ public final class TaskEnvironment implements Environment {
     private boolean started;
     private boolean done;
 
-    public TaskEnvironment(RewardFunction reward, Example example) {
+    private TaskEnvironment(RewardFunction reward, Example example) {
         this.reward = reward;
         this.example = example;
         this.question = question(example);
