@@ -57,28 +57,8 @@ class AgentLoopTest {
                 default -> throw new ToolException("cannot evaluate " + arguments.get("expression"));
             });
 
-    /** Qwen's {@code <tool_call>} JSON, read minimally (the real parsers are tested on their own). */
-    private static final ToolCallFormat HERMES = text -> {
-        List<ToolCall> calls = new ArrayList<>();
-        List<String> malformed = new ArrayList<>();
-        java.util.regex.Matcher block = java.util.regex.Pattern.compile("<tool_call>(.*?)</tool_call>",
-                java.util.regex.Pattern.DOTALL).matcher(text);
-        while (block.find()) {
-            try {
-                Map<String, Object> call = new com.fasterxml.jackson.databind.ObjectMapper().readValue(block.group(1),
-                        new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
-                @SuppressWarnings("unchecked")
-                Map<String, Object> arguments = (Map<String, Object>) call.get("arguments");
-                calls.add(new ToolCall((String) call.get("name"), arguments));
-            } catch (IOException e) {
-                malformed.add("the tool call is not valid JSON");
-            }
-        }
-        return new ParsedTurn(block.replaceAll("").trim(), calls, malformed);
-    };
-
     private static AgentLoop loop(List<Tool> tools, int maxTurns, int maxTokens, Duration toolTimeout) {
-        return new AgentLoop(qwen3, template, HERMES, tools,
+        return new AgentLoop(qwen3, template, ToolCallFormats.of(template, List.of("<|im_end|>")), tools,
                 new AgentLoop.Settings(maxTurns, maxTokens, toolTimeout, null, null));
     }
 

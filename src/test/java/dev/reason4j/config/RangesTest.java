@@ -101,6 +101,8 @@ class RangesTest {
         Set<String> schedules = Set.copyOf(LearningRateSchedule.NAMES);
         Map<String, Set<String>> expected = Map.ofEntries(
                 Map.entry("data.task", Tasks.names()),
+                Map.entry("agent.tools", dev.reason4j.agent.Tools.names()),
+                Map.entry("agent.environment", dev.reason4j.env.Environments.names()),
                 Map.entry("actor.policy_loss", PolicyLosses.names()),
                 Map.entry("algorithm.adv_estimator", AdvantageEstimators.names()),
                 Map.entry("actor.kl_loss_type", kl),
