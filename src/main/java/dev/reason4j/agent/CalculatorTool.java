@@ -1,11 +1,13 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import dev.reason4j.reward.math.PlainArithmetic;
 import dev.reason4j.reward.math.Rational;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +25,7 @@ public final class CalculatorTool implements Tool {
     private static final MathContext APPROXIMATION = new MathContext(10);
 
     public CalculatorTool(Map<String, Object> options) {
-        new ToolOptions(NAME, options).finish();
+        new Options("tool " + NAME, options).finish();
     }
 
     @Override
@@ -33,16 +35,20 @@ public final class CalculatorTool implements Tool {
 
     @Override
     public String description() {
-        return "Evaluates an arithmetic expression exactly: integers, decimals, + - * /, ^ or ** for powers, "
-                + "parentheses. Fractions stay exact (1/3+1/6 gives 1/2).";
+        return "Evaluates an arithmetic expression exactly (+ - * / ^, parentheses; fractions stay exact).";
     }
 
     @Override
     public Map<String, Object> parameters() {
-        return Map.of("type", "object",
-                "properties", Map.of("expression", Map.of("type", "string",
-                        "description", "the expression, e.g. (123*456 - 7)/8")),
-                "required", List.of("expression"));
+        // Ordered as written: the chat template renders the schema in map order.
+        Map<String, Object> expression = new LinkedHashMap<>();
+        expression.put("type", "string");
+        expression.put("description", "e.g. (123*456 - 7)/8");
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("type", "object");
+        parameters.put("properties", Map.of("expression", expression));
+        parameters.put("required", List.of("expression"));
+        return parameters;
     }
 
     @Override

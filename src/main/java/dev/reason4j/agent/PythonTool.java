@@ -1,5 +1,6 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reason4j.reward.code.CodeRunner;
 import dev.reason4j.reward.code.Sandbox;
@@ -90,7 +91,7 @@ public final class PythonTool implements Tool {
     private final int maxOutputChars;
 
     public PythonTool(Map<String, Object> options) {
-        ToolOptions read = new ToolOptions(NAME, options);
+        Options read = new Options("tool " + NAME, options);
         double timeoutSeconds = read.positive("timeout_s", 10, 3600);
         int memoryMb = read.integer("memory_mb", 512, 32, 1 << 20);
         maxOutputChars = read.integer("max_output_chars", 2000, 100, 1_000_000);

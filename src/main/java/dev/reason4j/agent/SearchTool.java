@@ -1,5 +1,6 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.io.JsonLinesReader;
@@ -72,7 +73,7 @@ public final class SearchTool implements Tool {
     private final int snippetChars;
 
     public SearchTool(Map<String, Object> options) {
-        ToolOptions read = new ToolOptions(NAME, options);
+        Options read = new Options("tool " + NAME, options);
         String documents = read.required("documents",
                 "a directory of .txt/.md files, or a JSON-lines file with \"text\" fields");
         maxK = read.integer("max_k", 10, 1, 1000);

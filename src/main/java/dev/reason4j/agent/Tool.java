@@ -1,5 +1,6 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,7 +12,7 @@ import java.util.Map;
  * <p>A user's tool in a few lines:
  * <pre>{@code
  * Tools.register("reverse", options -> {
- *     new ToolOptions("reverse", options).finish(); // it takes no options
+ *     new Options("tool reverse", options).finish(); // it takes no options
  *     return Tool.of("reverse", "Reverses a string.",
  *             Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string")), "required", List.of("text")),
  *             arguments -> new StringBuilder(Tool.string(arguments, "text")).reverse().toString());

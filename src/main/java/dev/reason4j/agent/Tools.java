@@ -1,5 +1,6 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import dev.reason4j.config.Registry;
 
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class Tools {
 
     /**
      * Registers a tool factory under a new name (a name already taken is refused); it receives the options map
-     * (never null) and must reject unknown options ({@link ToolOptions#finish}).
+     * (never null) and must reject unknown options ({@link Options#finish}).
      */
     public static void register(String name, Function<Map<String, Object>, Tool> factory) {
         FACTORIES.register(name, factory);

@@ -1,5 +1,6 @@
 package dev.reason4j.env;
 
+import dev.reason4j.config.Options;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;

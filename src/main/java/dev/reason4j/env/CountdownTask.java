@@ -1,5 +1,6 @@
 package dev.reason4j.env;
 
+import dev.reason4j.config.Options;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,5 +1,6 @@
 package dev.reason4j.env;
 
+import dev.reason4j.config.Options;
 import dev.reason4j.config.Registry;
 
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.reason4j.env;
 
+import dev.reason4j.config.Options;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.RewardInput;

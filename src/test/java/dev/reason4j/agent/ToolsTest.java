@@ -1,5 +1,6 @@
 package dev.reason4j.agent;
 
+import dev.reason4j.config.Options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,7 @@ class ToolsTest {
     void aUserToolInAFewLines() throws Exception {
         // As in Tool's and docs/agent.md's example.
         Tools.register("reverse", options -> {
-            new ToolOptions("reverse", options).finish();
+            new Options("tool reverse", options).finish();
             return Tool.of("reverse", "Reverses a string.", Map.of("type", "object",
                             "properties", Map.of("text", Map.of("type", "string")), "required", List.of("text")),
                     arguments -> new StringBuilder(Tool.string(arguments, "text")).reverse().toString());
@@ -69,13 +70,13 @@ class ToolsTest {
 
     @Test
     void optionTypesAndRangesAreChecked() {
-        ToolOptions options = new ToolOptions("t", Map.of("n", "five", "flag", 1, "big", 99));
+        Options options = new Options("tool t", Map.of("n", "five", "flag", 1, "big", 99));
         assertEquals("tool t: option n expects an integer, got five",
                 assertThrows(IllegalArgumentException.class, () -> options.integer("n", 1, 0, 10)).getMessage());
         assertEquals("tool t: option flag expects true or false, got 1",
                 assertThrows(IllegalArgumentException.class, () -> options.bool("flag", false)).getMessage());
         assertEquals("tool t: option big must be in [0, 10], got 99",
                 assertThrows(IllegalArgumentException.class, () -> options.integer("big", 1, 0, 10)).getMessage());
-        assertEquals(7, new ToolOptions("t", Map.of()).integer("n", 7, 0, 10));
+        assertEquals(7, new Options("tool t", Map.of()).integer("n", 7, 0, 10));
     }
 }

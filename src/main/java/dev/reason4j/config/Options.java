@@ -1,22 +1,23 @@
-package dev.reason4j.env;
-
-import dev.reason4j.config.Suggestions;
+package dev.reason4j.config;
 
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A task's or environment's options (from config, e.g. {@code data.task_options}), read with defaults. Errors are
- * one line that starts with the owner ({@code task arithmetic: ...}); {@link #finish} rejects any option the owner
- * did not read, naming it and the nearest valid one.
+ * A task's, environment's or tool's options (from config, e.g. {@code data.task_options}), read with defaults.
+ * Errors are one line that starts with the owner ({@code task arithmetic: ...}); {@link #finish} rejects any option
+ * the owner did not read, naming it and the nearest valid one.
  */
 public final class Options {
     private final String owner;
     private final Map<String, Object> values;
     private final Set<String> read = new LinkedHashSet<>();
 
-    /** @param owner what the options configure, for messages: {@code "task arithmetic"}, {@code "environment http"} */
+    /**
+     * @param owner what the options configure, for messages: {@code "task arithmetic"}, {@code "environment http"},
+     *              {@code "tool python"}
+     */
     public Options(String owner, Map<String, Object> values) {
         this.owner = owner;
         this.values = values == null ? Map.of() : values;
@@ -56,6 +57,29 @@ public final class Options {
         return x;
     }
 
+    /** A number in {@code (0, max]}: seconds, sizes. */
+    public double positive(String name, double defaultValue, double max) {
+        read.add(name);
+        Object value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!(value instanceof Number number) || !(number.doubleValue() > 0 && number.doubleValue() <= max)) {
+            throw error("option " + name + " must be a number in (0, " + max + "], got " + value);
+        }
+        return number.doubleValue();
+    }
+
+    /** A string that must be given; {@code what} says what it is, for the message when it is missing. */
+    public String required(String name, String what) {
+        read.add(name);
+        Object value = values.get(name);
+        if (value == null || String.valueOf(value).isBlank()) {
+            throw error("option " + name + " is required: " + what);
+        }
+        return String.valueOf(value);
+    }
+
     public boolean bool(String name, boolean defaultValue) {
         read.add(name);
         Object value = values.get(name);
@@ -87,10 +111,15 @@ public final class Options {
     public void finish() {
         for (String name : values.keySet()) {
             if (!read.contains(name)) {
-                throw new IllegalArgumentException(owner + ": unknown option " + name
-                        + Suggestions.didYouMean(name, read) + " (options: " + String.join(", ", read) + ")");
+                throw error("unknown option " + name + Suggestions.didYouMean(name, read)
+                        + (read.isEmpty() ? " (it takes none)" : " (options: " + String.join(", ", read) + ")"));
             }
         }
+    }
+
+    /** An error about the owner's configuration: {@code OWNER: message}. */
+    public IllegalArgumentException error(String message) {
+        return new IllegalArgumentException(owner + ": " + message);
     }
 
     private IllegalArgumentException bad(String name, String expected, Object value) {
