@@ -88,7 +88,7 @@ public final class ToolDemo {
             List<String> corpus = new ArrayList<>();
             for (int i = 0; i < 3000; i++) {
                 Problem problem = task.sample(Split.TRAIN, corpusRandom);
-                corpus.add(template.render(new ChatTemplate.ChatRequest(demonstrationMessages(problem, true),
+                corpus.add(template.render(new ChatTemplate.ChatRequest(toolConversation(problem),
                         tools.stream().map(Tool::schema).toList(), false, null, Map.of())));
                 corpus.add(problem.solution());
             }
@@ -212,17 +212,13 @@ public final class ToolDemo {
     }
 
     /** A tool-use conversation as chat messages, for the tokenizer's corpus. */
-    private static List<Map<String, Object>> demonstrationMessages(Problem problem, boolean withTool) {
-        List<Map<String, Object>> messages = new ArrayList<>();
-        messages.add(Map.of("role", "user", "content", problem.prompt()));
-        if (withTool) {
-            messages.add(Map.of("role", "assistant", "content", "", "tool_calls", List.of(Map.of("type", "function",
-                    "function", Map.of("name", "calculator", "arguments",
-                            Map.of("expression", problem.extra().get(ToolArithmeticTask.EXPRESSION)))))));
-            messages.add(Map.of("role", "tool", "content", problem.answer()));
-        }
-        messages.add(Map.of("role", "assistant", "content", "\\boxed{" + problem.answer() + "}"));
-        return messages;
+    private static List<Map<String, Object>> toolConversation(Problem problem) {
+        return List.of(Map.of("role", "user", "content", problem.prompt()),
+                Map.of("role", "assistant", "content", "", "tool_calls", List.of(Map.of("type", "function",
+                        "function", Map.of("name", "calculator", "arguments",
+                                Map.of("expression", problem.extra().get(ToolArithmeticTask.EXPRESSION)))))),
+                Map.of("role", "tool", "content", problem.answer()),
+                Map.of("role", "assistant", "content", "\\boxed{" + problem.answer() + "}"));
     }
 
     private static String resource(String name) throws IOException {
