@@ -26,10 +26,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Multi-turn, tool-integrated episodes on the continuous-batching engine. Per episode: sample an assistant turn
- * until a stop token (or the per-turn cap, after which the end-of-turn token is inserted); if it calls tools, run them (off the generation thread), insert their responses as
- * {@code tool} messages and sample again; otherwise the turn is an action for the {@link Environment}, whose
- * observation is inserted as a user message until it says done — up to {@code maxTurns} turns and
- * {@code maxResponseTokens} tokens after the prompt.
+ * until a stop token (or the per-turn cap, after which the end-of-turn token is inserted); if it calls tools, run
+ * them (off the generation thread), insert their responses as {@code tool} messages and sample again; otherwise the
+ * turn is an action for the {@link Environment}, whose observation is inserted as a user message until it says
+ * done — up to {@code maxTurns} turns and {@code maxResponseTokens} tokens after the prompt.
  *
  * <p>Token in, token out: the episode is the sampled ids as sampled, plus the ids of what was inserted between turns
  * ({@link TurnDelta}); nothing sampled is ever re-tokenized from text. Each turn is its own engine request, so while

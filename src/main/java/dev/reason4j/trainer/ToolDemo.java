@@ -190,6 +190,11 @@ public final class ToolDemo {
             Example example = problem.toExample();
             Episode episode = loop.run(new ScriptedPolicy(tokenizer, endOfTurn, turns),
                     List.of(environments.create(example)), 0, params, 0).join().get(0);
+            if (episode.stats().budgetCut()) {
+                throw new IllegalArgumentException("a demonstration of " + problem.key() + " does not fit in "
+                        + "agent.max_tokens=" + config.getInt("agent.max_tokens") + " (one turn: data.max_response_length="
+                        + config.getInt("data.max_response_length") + "); raise them");
+            }
             if (episode.reward() != 1.0 && turns.size() > 1) {
                 throw new IllegalStateException("a tool demonstration did not solve " + problem.key()
                         + ": " + episode.transcript());

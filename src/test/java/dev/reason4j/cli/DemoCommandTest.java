@@ -61,4 +61,34 @@ class DemoCommandTest {
         assertEquals(0, overwritten.code(), overwritten.err());
         assertEquals(List.of(1, 2), steps(out.resolve("rl/metrics.jsonl")));
     }
+
+    @Test
+    void theToolsPresetReportsToolUseBeforeAndAfterAndWithoutTheTool(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("tools");
+        List<String> argv = new ArrayList<>(List.of("demo", "--preset", "tools", "--out", out.toString()));
+        argv.addAll(SMALL);
+        argv.addAll(List.of("demo.demonstrations=12", "data.max_response_length=48"));
+        UserErrorsTest.Outcome first = UserErrorsTest.run(argv.toArray(String[]::new));
+        assertEquals(0, first.code(), first.err());
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile());
+        for (String eval : List.of("eval_before", "eval_after", "eval_after_without_tools")) {
+            for (String key : List.of("pass@1", "n", "tool_call_rate", "tool_error_rate")) {
+                assertTrue(summary.get(eval).get(key).isNumber(), eval + "." + key + " in " + summary);
+            }
+            assertEquals(4, summary.get(eval).get("n").asInt());
+        }
+        assertTrue(summary.get("wall_seconds").asDouble() > 0);
+        assertEquals(12, summary.get("demonstrations").asInt());
+        assertTrue(Files.isRegularFile(out.resolve("curves.png")));
+        Tokenizer.load(out.resolve("rl_model"));
+
+        UserErrorsTest.Outcome again = UserErrorsTest.run(argv.toArray(String[]::new));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("the run is complete (step 2)"), again.out());
+
+        UserErrorsTest.Outcome unknown = UserErrorsTest.run("demo", "--preset", "tool", "--out", out.toString());
+        assertEquals(2, unknown.code());
+        assertEquals("reason4j demo: --preset: unknown preset 'tool' (presets: reasoning, tools)\n", unknown.err());
+    }
 }
