@@ -4,6 +4,7 @@ import dev.reason4j.config.Seeds;
 import dev.reason4j.env.Environment;
 import dev.reason4j.env.StepResult;
 import dev.reason4j.rollout.Completion;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.FinishReason;
 import dev.reason4j.rollout.Generator;
 import dev.reason4j.rollout.SamplingParams;
@@ -54,12 +55,6 @@ public final class AgentLoop implements AutoCloseable {
         }
     }
 
-    /** Where turns are sampled: {@link Generator#submit}, or a scripted policy in tests. */
-    @FunctionalInterface
-    public interface Engine {
-        CompletableFuture<List<Completion>> submit(Generator.Request request);
-    }
-
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final ToolCallFormat format;
@@ -108,7 +103,7 @@ public final class AgentLoop implements AutoCloseable {
      *
      * @param index the prompt's index in its batch (the engine's RNG stream)
      */
-    public CompletableFuture<List<Episode>> run(Engine engine, List<Environment> environments, long seed,
+    public CompletableFuture<List<Episode>> run(RolloutEngine engine, List<Environment> environments, long seed,
                                                 SamplingParams params, int index) {
         if (environments.size() != params.n()) {
             throw new IllegalArgumentException(params.n() + " samples need as many environments, got "
@@ -153,7 +148,7 @@ public final class AgentLoop implements AutoCloseable {
 
     /** One episode in progress: its ids so far and what it did. Touched by one thread at a time. */
     private final class EpisodeState {
-        final Engine engine;
+        final RolloutEngine engine;
         final Environment environment;
         final int[] prompt;
         final SamplingParams params;
@@ -180,8 +175,8 @@ public final class AgentLoop implements AutoCloseable {
         boolean contextLimited;
         String error;
 
-        EpisodeState(Engine engine, Environment environment, int[] prompt, List<Map<String, Object>> firstMessages,
-                     SamplingParams params, int index, int sample) {
+        EpisodeState(RolloutEngine engine, Environment environment, int[] prompt,
+                     List<Map<String, Object>> firstMessages, SamplingParams params, int index, int sample) {
             this.engine = engine;
             this.environment = environment;
             this.prompt = prompt;
@@ -241,13 +236,14 @@ public final class AgentLoop implements AutoCloseable {
         state.sampledCount += turn.tokens().length;
         state.turns++;
         state.contextLimited |= turn.contextLimited();
-        boolean cut = turn.finishReason() != FinishReason.STOP;
+        // A turn ends with its sampled stop token, or was cut (the per-turn cap; a server's stop string).
+        boolean cut = !(turn.finishReason() == FinishReason.STOP && endsWithStop(turn.tokens(), state.params));
         if (cut && (state.length() >= settings.maxResponseTokens() || turn.contextLimited())) {
             state.truncated = true;     // out of the episode's tokens or the model's context: nothing can follow
             state.budgetCut = true;
             return null;
         }
-        // A turn cut by the per-turn cap still ends the turn: the template's end-of-turn token is inserted.
+        // A cut turn still ends: the template's end-of-turn token is inserted.
         state.cutTurns += cut ? 1 : 0;
         int[] text = cut ? turn.tokens() : Arrays.copyOf(turn.tokens(), turn.tokens().length - 1);
         ParsedTurn parsed = format.parse(tokenizer.decode(text, false));
@@ -305,6 +301,18 @@ public final class AgentLoop implements AutoCloseable {
         }
         state.transcript.addAll(inserted);
         return ids;
+    }
+
+    private static boolean endsWithStop(int[] tokens, SamplingParams params) {
+        if (tokens.length == 0) {
+            return false;
+        }
+        for (int stop : params.stopTokenIds()) {
+            if (tokens[tokens.length - 1] == stop) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs one well-formed call; every failure becomes the text the model reads. */

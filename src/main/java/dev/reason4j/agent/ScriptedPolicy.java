@@ -1,6 +1,7 @@
 package dev.reason4j.agent;
 
 import dev.reason4j.rollout.Completion;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.FinishReason;
 import dev.reason4j.rollout.Generator;
 import dev.reason4j.tokenizer.Tokenizer;
@@ -14,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * through the real agent loop, so the tool responses in them are the tools' own and their tokens are laid out
  * exactly as in RL episodes. One instance plays one episode (n = 1).
  */
-public final class ScriptedPolicy implements AgentLoop.Engine {
+public final class ScriptedPolicy implements RolloutEngine {
     private final Tokenizer tokenizer;
     private final int endOfTurn;
     private final List<String> turns;

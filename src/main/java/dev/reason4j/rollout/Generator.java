@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The weights are packed when the engine first runs; after they change call {@link #updateWeights()}.
  */
-public final class Generator {
+public final class Generator implements RolloutEngine {
     /**
      * @param maxCacheBytes   KV-cache budget (keys and values of all layers)
      * @param maxRowsPerStep  rows per forward step: decode rows plus prefill chunks; also the most sequences running
@@ -136,6 +136,7 @@ public final class Generator {
     }
 
     /** Queues a request; the future gets its n completions (in sample order) when the last one stops. */
+    @Override
     public CompletableFuture<List<Completion>> submit(Request request) {
         RequestState state = new RequestState(request);
         if (state.future.isDone()) {

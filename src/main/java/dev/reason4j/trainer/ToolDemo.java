@@ -179,7 +179,8 @@ public final class ToolDemo {
         int endOfTurn = tokenizer.eosTokenId().orElseThrow();
         ChatTemplate template = ChatTemplate.of(tokenizer);
         var format = ToolCallFormats.of(template, List.of(template.endOfTurnToken(tokenizer)));
-        SamplingParams params = SamplingParams.defaults().withMaxNewTokens(config.getInt("agent.max_tokens"));
+        SamplingParams params = SamplingParams.defaults().withMaxNewTokens(config.getInt("data.max_response_length"))
+                .withStopTokenIds(endOfTurn);
         List<SftTrainer.Sequence> sequences = new ArrayList<>();
         int toolPercent = config.getInt("demo.tool_percent");
         for (Problem problem : task.distinct(Split.TRAIN, config.getInt("demo.demonstrations"),

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reason4j.env.Environment;
 import dev.reason4j.env.StepResult;
 import dev.reason4j.rollout.Completion;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.FinishReason;
 import dev.reason4j.rollout.Generator;
 import dev.reason4j.rollout.SamplingParams;
@@ -74,7 +75,7 @@ class AgentLoopTest {
     }
 
     /** A scripted policy: the text of each turn from (sample index, turns so far); every turn ends with im_end. */
-    private static final class ScriptedEngine implements AgentLoop.Engine {
+    private static final class ScriptedEngine implements RolloutEngine {
         final BiFunction<Integer, Integer, String> script;
         final List<int[]> contexts = new ArrayList<>();
         final Map<Integer, Integer> turnsOfSample = new java.util.HashMap<>();
@@ -134,8 +135,13 @@ class AgentLoopTest {
             + "<tool_call>\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \"12*34\"}}\n</tool_call>";
     private static final String TURN_2 = "<think>\nThe calculator says 408.\n</think>\n\nThe answer is \\boxed{408}.";
 
-    private static Episode runOne(AgentLoop loop, AgentLoop.Engine engine, Environment environment) {
-        return loop.run(engine, List.of(environment), 7, SamplingParams.defaults(), 0).join().get(0);
+    /** Qwen's end of turn is the stop token, as the trainer sets it (the tokenizer's eos). */
+    private static SamplingParams params() {
+        return SamplingParams.defaults().withStopTokenIds(imEnd);
+    }
+
+    private static Episode runOne(AgentLoop loop, RolloutEngine engine, Environment environment) {
+        return loop.run(engine, List.of(environment), 7, params(), 0).join().get(0);
     }
 
     private static int[] concat(int[]... parts) {
@@ -348,7 +354,7 @@ class AgentLoopTest {
         ScriptedEngine engine = new ScriptedEngine((sample, turn) -> "\\boxed{408}");
         List<Episode> episodes;
         try (AgentLoop loop = loop(List.of(), 2, 512, Duration.ofSeconds(5))) {
-            episodes = loop.run(engine, environments, 3, SamplingParams.defaults().withN(2), 0).join();
+            episodes = loop.run(engine, environments, 3, params().withN(2), 0).join();
         }
         assertNull(episodes.get(0).error());
         assertEquals(1.0, episodes.get(0).reward());
@@ -372,7 +378,7 @@ class AgentLoopTest {
         ScriptedEngine engine = new ScriptedEngine((sample, turn) -> sample == 0 && turn == 0 ? call : "\\boxed{408}");
         List<Episode> episodes;
         try (AgentLoop loop = loop(List.of(waits), 3, 512, Duration.ofSeconds(30))) {
-            episodes = loop.run(engine, List.of(new Multiply(), signalling), 1, SamplingParams.defaults().withN(2), 0)
+            episodes = loop.run(engine, List.of(new Multiply(), signalling), 1, params().withN(2), 0)
                     .get(30, TimeUnit.SECONDS);
         }
         Map<String, Object> toolMessage = episodes.get(0).transcript().stream()

@@ -7,6 +7,7 @@ import dev.reason4j.env.Environments;
 import dev.reason4j.env.Example;
 import dev.reason4j.env.StepResult;
 import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -38,13 +39,15 @@ class ReadmeExamplesTest {
             ChatTemplate template = ChatTemplate.of(qwen3);
             Example example = new Example("Reverse 'olleh'.", null, "hello", "readme", Map.of());
             String call = "<tool_call>\n{\"name\": \"reverse\", \"arguments\": {\"text\": \"olleh\"}}\n</tool_call>";
-            AgentLoop.Engine policy = new ScriptedPolicy(qwen3, qwen3.tokenToId("<|im_end|>").orElseThrow(),
+            RolloutEngine policy = new ScriptedPolicy(qwen3, qwen3.tokenToId("<|im_end|>").orElseThrow(),
                     List.of("hallo", call, "hello"));
             try (AgentLoop loop = new AgentLoop(qwen3, template, ToolCallFormats.of(template, List.of("<|im_end|>")),
                     List.of(Tools.create("reverse", Map.of())),
                     new AgentLoop.Settings(5, 1024, Duration.ofSeconds(5), null, null))) {
+                SamplingParams params = SamplingParams.defaults().withStopTokenIds(
+                        qwen3.tokenToId("<|im_end|>").orElseThrow());
                 Episode episode = loop.run(policy, List.of(Environments.create("three_tries", Map.of())
-                        .create(example)), 0, SamplingParams.defaults(), 0).join().get(0);
+                        .create(example)), 0, params, 0).join().get(0);
                 assertEquals(1.0, episode.reward());
                 assertEquals(3, episode.stats().turns());
                 assertEquals(Map.of("reverse", 1), episode.stats().callsByTool());

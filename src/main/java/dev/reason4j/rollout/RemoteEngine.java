@@ -1,0 +1,278 @@
+package dev.reason4j.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.config.Seeds;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fleet of OpenAI-compatible inference servers as the rollout engine: {@code reason4j serve}, vLLM or SGLang.
+ * Each request is one {@code POST /v1/completions} with the prompt as token ids, {@code n} samples, and
+ * {@code return_token_ids} and {@code logprobs}, so the trainer gets the sampled ids and their log-probs and never
+ * re-tokenizes text. Requests go to the endpoint with the least outstanding work (prompt plus asked-for tokens). A
+ * request that fails (connection refused, a 5xx, a timeout, a malformed answer) is sent again to another endpoint
+ * after a backoff, and the endpoint that failed rests for a while; its samples arrive once, from the attempt that
+ * answered first, so nothing is lost or counted twice.
+ *
+ * <p>The servers' log-probs come from another engine, so they are π_rollout, not π_old: the trainer recomputes
+ * π_old and applies rollout correction (docs/algo.md).
+ */
+public final class RemoteEngine implements RolloutEngine, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param endpoints      base URLs, e.g. {@code http://10.0.0.5:8000} (the path {@code /v1/completions} is added)
+     * @param apiKey         sent as {@code Authorization: Bearer}; null for none
+     * @param model          the {@code model} field of each request
+     * @param requestTimeout one attempt's limit, from sending to the whole answer
+     * @param maxAttempts    attempts per request over the fleet before it fails
+     * @param backoff        the first wait before a retry and an endpoint's first rest; doubled on each failure
+     */
+    public record Options(List<URI> endpoints, String apiKey, String model, Duration requestTimeout, int maxAttempts,
+                          Duration backoff) {
+        public Options {
+            if (endpoints == null || endpoints.isEmpty()) {
+                throw new IllegalArgumentException("rollout.endpoints: a remote backend needs at least one endpoint");
+            }
+            endpoints = List.copyOf(endpoints);
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("rollout.max_attempts must be ≥ 1, got " + maxAttempts);
+            }
+        }
+    }
+
+    /** One server of the fleet: its work in flight, failures, and when it may be used again. */
+    private static final class Endpoint {
+        final URI completions;
+        long outstanding;      // guarded by the engine
+        long restUntilNanos;   // guarded by the engine
+        int consecutiveFailures;
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong failures = new AtomicLong();
+
+        Endpoint(URI base) {
+            String text = base.toString();
+            this.completions = URI.create((text.endsWith("/") ? text.substring(0, text.length() - 1) : text)
+                    + "/v1/completions");
+        }
+    }
+
+    private final Options options;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private final HttpClient client;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong completedRequests = new AtomicLong();
+
+    public RemoteEngine(Options options) {
+        this.options = options;
+        for (URI endpoint : options.endpoints()) {
+            endpoints.add(new Endpoint(endpoint));
+        }
+        this.client = HttpClient.newBuilder().connectTimeout(options.requestTimeout()).executor(threads).build();
+    }
+
+    @Override
+    public CompletableFuture<List<Completion>> submit(Generator.Request request) {
+        return CompletableFuture.supplyAsync(() -> complete(request), threads);
+    }
+
+    /** Counters since the engine started: requests answered, retries, and requests and failures per endpoint. */
+    public Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("requests", completedRequests.get());
+        counters.put("retries", retries.get());
+        for (int i = 0; i < endpoints.size(); i++) {
+            counters.put("endpoint" + i + "/requests", endpoints.get(i).requests.get());
+            counters.put("endpoint" + i + "/failures", endpoints.get(i).failures.get());
+        }
+        return counters;
+    }
+
+    /** Sends the request until an endpoint answers it, at most {@code maxAttempts} times. */
+    private List<Completion> complete(Generator.Request request) {
+        String body = body(request);
+        long work = request.prompt().length + (long) request.params().n() * request.params().maxNewTokens();
+        String lastError = null;
+        for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
+            if (attempt > 1) {
+                retries.incrementAndGet();
+                sleep(options.backoff().multipliedBy(1L << Math.min(attempt - 2, 6)));
+            }
+            Endpoint endpoint = acquire(work);
+            try {
+                endpoint.requests.incrementAndGet();
+                List<Completion> completions = send(endpoint, body, request);
+                release(endpoint, work, true);
+                completedRequests.incrementAndGet();
+                return completions;
+            } catch (IOException | RuntimeException e) {
+                release(endpoint, work, false);
+                endpoint.failures.incrementAndGet();
+                lastError = endpoint.completions + ": " + e.getMessage();
+            } catch (InterruptedException e) {
+                release(endpoint, work, false);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + endpoint.completions, e);
+            }
+        }
+        throw new IllegalStateException("rollout request " + request.index() + " failed on every attempt ("
+                + options.maxAttempts() + "); the last: " + lastError);
+    }
+
+    /** The endpoint with the least outstanding work among those not resting (waiting for one if all rest). */
+    private Endpoint acquire(long work) {
+        while (true) {
+            long now = System.nanoTime();
+            long wait;
+            synchronized (this) {
+                Endpoint best = null;
+                long soonest = Long.MAX_VALUE;
+                for (Endpoint endpoint : endpoints) {
+                    if (endpoint.restUntilNanos - now > 0) {
+                        soonest = Math.min(soonest, endpoint.restUntilNanos - now);
+                    } else if (best == null || endpoint.outstanding < best.outstanding) {
+                        best = endpoint;
+                    }
+                }
+                if (best != null) {
+                    best.outstanding += work;
+                    return best;
+                }
+                wait = soonest;
+            }
+            sleep(Duration.ofNanos(wait));
+        }
+    }
+
+    private synchronized void release(Endpoint endpoint, long work, boolean ok) {
+        endpoint.outstanding -= work;
+        if (ok) {
+            endpoint.consecutiveFailures = 0;
+        } else {
+            endpoint.consecutiveFailures++;
+            long rest = options.backoff().toNanos() << Math.min(endpoint.consecutiveFailures - 1, 6);
+            endpoint.restUntilNanos = System.nanoTime() + rest;
+        }
+    }
+
+    private String body(Generator.Request request) {
+        SamplingParams params = request.params();
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", options.model());
+        ArrayNode prompt = body.putArray("prompt");
+        for (int id : request.prompt()) {
+            prompt.add(id);
+        }
+        body.put("n", params.n());
+        body.put("max_tokens", params.maxNewTokens());
+        body.put("temperature", params.temperature());
+        body.put("top_p", params.topP());
+        if (params.topK() > 0) {
+            body.put("top_k", params.topK());
+        }
+        body.put("min_p", params.minP());
+        // One seed per request: the servers' RNGs are their own, so the sample streams differ from a local run's.
+        body.put("seed", Seeds.mix(params.seed(), request.index()) & 0x7fffffffL);
+        body.put("logprobs", 1);
+        body.put("return_token_ids", true);
+        body.put("skip_special_tokens", false);
+        ArrayNode stop = body.putArray("stop_token_ids");
+        for (int id : params.stopTokenIds()) {
+            stop.add(id);
+        }
+        return body.toString();
+    }
+
+    private List<Completion> send(Endpoint endpoint, String body, Generator.Request request)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder http = HttpRequest.newBuilder(endpoint.completions).timeout(options.requestTimeout())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (options.apiKey() != null) {
+            http.header("Authorization", "Bearer " + options.apiKey());
+        }
+        HttpResponse<String> response = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
+        }
+        return completions(JSON.readTree(response.body()), request);
+    }
+
+    /** The answer's choices as completions, in sample order; anything missing is an error naming the field. */
+    static List<Completion> completions(JsonNode answer, Generator.Request request) throws IOException {
+        JsonNode choices = answer.path("choices");
+        int n = request.params().n();
+        if (!choices.isArray() || choices.size() != n) {
+            throw new IOException("expected " + n + " choices, got " + (choices.isArray() ? choices.size()
+                    : "none"));
+        }
+        Completion[] ordered = new Completion[n];
+        for (JsonNode choice : choices) {
+            int index = choice.path("index").asInt(-1);
+            if (index < 0 || index >= n || ordered[index] != null) {
+                throw new IOException("a choice has a missing, repeated or out-of-range index: " + choice.path("index"));
+            }
+            JsonNode ids = choice.path("token_ids");
+            if (!ids.isArray()) {
+                throw new IOException("choice " + index + " has no token_ids: the server must return token ids "
+                        + "(vLLM ≥ 0.10.2 and reason4j serve honour return_token_ids)");
+            }
+            JsonNode logProbs = choice.path("logprobs").path("token_logprobs");
+            if (!logProbs.isArray() || logProbs.size() != ids.size()) {
+                throw new IOException("choice " + index + " has " + (logProbs.isArray() ? logProbs.size() : "no")
+                        + " logprobs.token_logprobs for " + ids.size() + " token ids");
+            }
+            int[] tokens = new int[ids.size()];
+            float[] lps = new float[ids.size()];
+            for (int t = 0; t < tokens.length; t++) {
+                tokens[t] = ids.get(t).asInt();
+                lps[t] = (float) logProbs.get(t).asDouble();
+            }
+            String reason = choice.path("finish_reason").asText("");
+            FinishReason finish = switch (reason) {
+                case "stop" -> FinishReason.STOP;
+                case "length" -> FinishReason.LENGTH;
+                default -> throw new IOException("choice " + index + " has finish_reason '" + reason
+                        + "' (expected stop or length)");
+            };
+            ordered[index] = new Completion(request.index(), index, tokens, lps, new float[tokens.length], finish,
+                    false);
+        }
+        return List.of(ordered);
+    }
+
+    private static String abbreviate(String text) {
+        String line = text == null ? "" : text.replace('\n', ' ');
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        threads.shutdownNow();
+    }
+}
