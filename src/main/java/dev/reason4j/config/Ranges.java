@@ -52,7 +52,8 @@ final class Ranges {
         put(COUNT, "data.val_size");
         put(POSITIVE_COUNT, "agent.max_turns", "agent.max_tokens", "demo.demonstrations");
         put(new Range(0, true, 100, true), "demo.tool_percent");
-        put(POSITIVE, "agent.tool_timeout_s");
+        put(POSITIVE, "agent.tool_timeout_s", "rollout.request_timeout_s");
+        put(POSITIVE_COUNT, "rollout.max_attempts");
         put(ANY, "data.seed", "model.seed");
         for (String optimizer : new String[] {"actor", "critic", "sft"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");

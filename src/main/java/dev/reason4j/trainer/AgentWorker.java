@@ -7,7 +7,8 @@ import dev.reason4j.env.Example;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.reward.AsyncRewardScorer;
 import dev.reason4j.reward.RewardResult;
-import dev.reason4j.rollout.Generator;
+import dev.reason4j.rollout.RolloutBackend;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -25,12 +26,19 @@ import java.util.function.Function;
  */
 public final class AgentWorker implements RolloutWorker {
     private final Tokenizer tokenizer;
+    private final RolloutBackend backend;
     private final AgentLoop loop;
     private final Function<Example, Environment> environments;
 
     /** @param environments a fresh environment for one episode of an example */
     public AgentWorker(Tokenizer tokenizer, AgentLoop loop, Function<Example, Environment> environments) {
+        this(tokenizer, loop, environments, RolloutBackend.local());
+    }
+
+    public AgentWorker(Tokenizer tokenizer, AgentLoop loop, Function<Example, Environment> environments,
+                       RolloutBackend backend) {
         this.tokenizer = tokenizer;
+        this.backend = backend;
         this.loop = loop;
         this.environments = environments;
     }
@@ -41,15 +49,20 @@ public final class AgentWorker implements RolloutWorker {
     }
 
     @Override
+    public RolloutBackend backend() {
+        return backend;
+    }
+
+    @Override
     public List<Rollout> rollout(Transformer policy, List<Example> examples, SamplingParams params, int firstGroup) {
-        Generator engine = new Generator(policy);
+        RolloutEngine engine = backend.engine(policy);
         List<CompletableFuture<List<Episode>>> groups = new ArrayList<>(examples.size());
         for (int p = 0; p < examples.size(); p++) {
             List<Environment> episodeEnvironments = new ArrayList<>(params.n());
             for (int i = 0; i < params.n(); i++) {
                 episodeEnvironments.add(environments.apply(examples.get(p)));
             }
-            groups.add(loop.run(engine::submit, episodeEnvironments, resetSeed(examples.get(p)), params, p));
+            groups.add(loop.run(engine, episodeEnvironments, resetSeed(examples.get(p)), params, p));
         }
         List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
         for (int p = 0; p < examples.size(); p++) {

@@ -159,7 +159,13 @@ public final class RlTrainer {
         if (critic != null) {
             updateCritic(step, batch, advantages.returns(), values, metrics);
         }
+        long updatedAt = System.nanoTime();
+
+        // 6. A remote fleet gets the new weights before the next step samples.
+        syncWeights(step);
         long end = System.nanoTime();
+        metrics.put("time/weight_sync_s", (end - updatedAt) / 1e9);
+        worker.backend().counters().forEach((name, count) -> metrics.put("rollout/remote_" + name, count));
 
         int tokens = 0;
         for (Rollout rollout : kept) {
@@ -168,7 +174,7 @@ public final class RlTrainer {
         metrics.put("time/tokens_per_s", tokens / ((end - start) / 1e9));
         metrics.put("time/generate_s", (generatedAt - start) / 1e9);
         metrics.put("time/prepare_s", (preparedAt - generatedAt) / 1e9);
-        metrics.put("time/update_s", (end - preparedAt) / 1e9);
+        metrics.put("time/update_s", (updatedAt - preparedAt) / 1e9);
         metrics.put("time/step_s", (end - start) / 1e9);
         return metrics;
     }
@@ -199,6 +205,14 @@ public final class RlTrainer {
             metrics.put("dynamic_sampling/kept_groups", groupCount(kept));
         }
         return kept;
+    }
+
+    private void syncWeights(int step) {
+        try {
+            worker.backend().weightsUpdated(policy, step);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("step " + step + ": " + e.getMessage(), e);
+        }
     }
 
     /** ReMax (Li et al. 2023, arXiv:2310.10505): each row's baseline is the reward of its prompt's greedy answer. */

@@ -2,6 +2,7 @@ package dev.reason4j.trainer;
 
 import dev.reason4j.env.Example;
 import dev.reason4j.model.Transformer;
+import dev.reason4j.rollout.RolloutBackend;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.util.List;
@@ -12,6 +13,9 @@ import java.util.List;
  */
 public interface RolloutWorker {
     Tokenizer tokenizer();
+
+    /** Where the samples are generated: this machine, or a fleet of servers to keep at the policy's weights. */
+    RolloutBackend backend();
 
     /**
      * Samples {@code params.n()} scored rollouts for each example, in example order. Group ids start at

@@ -25,6 +25,9 @@ import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.WeightedReward;
 import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
+import dev.reason4j.rollout.RemoteBackend;
+import dev.reason4j.rollout.RemoteEngine;
+import dev.reason4j.rollout.RolloutBackend;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
@@ -290,8 +293,9 @@ public final class Setup {
      */
     public static RolloutWorker rolloutWorker(Config config, Tokenizer tokenizer, PromptFormatter formatter,
                                               AsyncRewardScorer scorer) {
+        RolloutBackend backend = rolloutBackend(config);
         if (!config.getBoolean("agent.enable")) {
-            return new SingleTurnWorker(tokenizer, formatter, scorer);
+            return new SingleTurnWorker(tokenizer, formatter, scorer, backend);
         }
         List<Tool> tools = new ArrayList<>();
         Map<String, Object> toolOptions = config.getMap("agent.tool_options");
@@ -306,7 +310,46 @@ public final class Setup {
         }
         EnvironmentFactory environments = Environments.create(config.getString("agent.environment"),
                 config.getMap("agent.environment_options"));
-        return new AgentWorker(tokenizer, agentLoop(config, tokenizer, tools), environments::create);
+        return new AgentWorker(tokenizer, agentLoop(config, tokenizer, tools), environments::create, backend);
+    }
+
+    /** {@code rollout.backend}: this JVM's engine, or the fleet of {@code rollout.endpoints}. */
+    public static RolloutBackend rolloutBackend(Config config) {
+        Config rollout = config.section("rollout");
+        String backend = rollout.getString("backend");
+        if (backend.equals("local")) {
+            if (!rollout.getStringList("endpoints").isEmpty()) {
+                throw new IllegalArgumentException("rollout.endpoints is set but rollout.backend is local; set "
+                        + "rollout.backend=remote to use them");
+            }
+            return RolloutBackend.local();
+        }
+        if (!backend.equals("remote")) {
+            throw new IllegalArgumentException("rollout.backend: unknown '" + backend + "' (local, remote)");
+        }
+        List<java.net.URI> endpoints = new ArrayList<>();
+        for (String endpoint : rollout.getStringList("endpoints")) {
+            try {
+                java.net.URI uri = new java.net.URI(endpoint);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                    throw new java.net.URISyntaxException(endpoint, "expected http://HOST:PORT");
+                }
+                endpoints.add(uri);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("rollout.endpoints: '" + endpoint + "' is not a server URL ("
+                        + e.getReason() + ")");
+            }
+        }
+        Object key = rollout.get("api_key");
+        String apiKey = key != null ? String.valueOf(key) : System.getenv("REASON4J_ROLLOUT_API_KEY");
+        RemoteEngine.Options options = new RemoteEngine.Options(endpoints, apiKey, rollout.getString("model"),
+                Duration.ofMillis(Math.round(1000 * rollout.getDouble("request_timeout_s"))),
+                rollout.getInt("max_attempts"), Duration.ofMillis(200));
+        Object weights = rollout.get("weights_dir");
+        Object command = rollout.get("weight_sync_command");
+        return new RemoteBackend(options, RemoteBackend.weightSync(rollout.getString("weight_sync")),
+                weights == null ? null : Path.of(String.valueOf(weights)), command == null ? null
+                        : String.valueOf(command));
     }
 
     /** The agent loop of {@code agent.*} with these tools, in the tokenizer's chat template. */

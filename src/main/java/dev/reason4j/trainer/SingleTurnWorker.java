@@ -8,6 +8,8 @@ import dev.reason4j.reward.RewardResult;
 import dev.reason4j.rollout.Completion;
 import dev.reason4j.rollout.FinishReason;
 import dev.reason4j.rollout.Generator;
+import dev.reason4j.rollout.RolloutBackend;
+import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -21,11 +23,18 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class SingleTurnWorker implements RolloutWorker {
     private final Tokenizer tokenizer;
+    private final RolloutBackend backend;
     private final PromptFormatter formatter;
     private final AsyncRewardScorer scorer;
 
     public SingleTurnWorker(Tokenizer tokenizer, PromptFormatter formatter, AsyncRewardScorer scorer) {
+        this(tokenizer, formatter, scorer, RolloutBackend.local());
+    }
+
+    public SingleTurnWorker(Tokenizer tokenizer, PromptFormatter formatter, AsyncRewardScorer scorer,
+                            RolloutBackend backend) {
         this.tokenizer = tokenizer;
+        this.backend = backend;
         this.formatter = formatter;
         this.scorer = scorer;
     }
@@ -36,8 +45,13 @@ public final class SingleTurnWorker implements RolloutWorker {
     }
 
     @Override
+    public RolloutBackend backend() {
+        return backend;
+    }
+
+    @Override
     public List<Rollout> rollout(Transformer policy, List<Example> examples, SamplingParams params, int firstGroup) {
-        Generator engine = new Generator(policy);
+        RolloutEngine engine = backend.engine(policy);
         // One request per prompt; as each completes, its responses are decoded and sent to the scorer while the
         // engine goes on with the others (rewards overlap generation).
         List<CompletableFuture<List<Rollout>>> groups = new ArrayList<>(examples.size());

@@ -103,6 +103,8 @@ class RangesTest {
                 Map.entry("data.task", Tasks.names()),
                 Map.entry("agent.tools", dev.reason4j.agent.Tools.names()),
                 Map.entry("agent.environment", dev.reason4j.env.Environments.names()),
+                Map.entry("rollout.backend", Set.of("local", "remote")),
+                Map.entry("rollout.weight_sync", Set.of("none", "reason4j", "sglang", "command")),
                 Map.entry("actor.policy_loss", PolicyLosses.names()),
                 Map.entry("algorithm.adv_estimator", AdvantageEstimators.names()),
                 Map.entry("actor.kl_loss_type", kl),

@@ -1,0 +1,158 @@
+package dev.reason4j.rollout;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reason4j.model.Transformer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rollouts on a fleet of servers ({@link RemoteEngine}) kept at the policy's weights: after each update the policy
+ * is written to {@code weightsDirectory/step-N} (a path the servers can read) and each server is told to load it,
+ * the way its kind takes weights:
+ * <ul>
+ *   <li>{@code reason4j}: {@code POST /admin/load_weights {"path": DIR}} ({@code reason4j serve});</li>
+ *   <li>{@code sglang}: {@code POST /update_weights_from_disk {"model_path": DIR}} (SGLang's documented route);</li>
+ *   <li>{@code command}: a command of the user's, run with {@code {path}} replaced by DIR (copy the files, call
+ *       vLLM's or any server's own reload);</li>
+ *   <li>{@code none}: the servers keep their weights (evaluation, or a frozen sampler on purpose).</li>
+ * </ul>
+ */
+public final class RemoteBackend implements RolloutBackend {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How the fleet takes new weights. */
+    public enum WeightSync { NONE, REASON4J, SGLANG, COMMAND }
+
+    private final RemoteEngine engine;
+    private final RemoteEngine.Options options;
+    private final WeightSync sync;
+    private final Path weightsDirectory;
+    private final String command;
+    private final HttpClient client;
+
+    /**
+     * @param weightsDirectory where the policy is written for the servers (a shared path); null with {@code NONE}
+     * @param command          the {@code COMMAND} sync's shell command, with {@code {path}}; null otherwise
+     */
+    public RemoteBackend(RemoteEngine.Options options, WeightSync sync, Path weightsDirectory, String command) {
+        if (sync != WeightSync.NONE && weightsDirectory == null) {
+            throw new IllegalArgumentException("rollout.weight_sync=" + sync.name().toLowerCase()
+                    + " needs rollout.weights_dir, a directory the servers can read");
+        }
+        if (sync == WeightSync.COMMAND && (command == null || !command.contains("{path}"))) {
+            throw new IllegalArgumentException("rollout.weight_sync=command needs rollout.weight_sync_command "
+                    + "with {path} where the weights directory goes");
+        }
+        this.options = options;
+        this.engine = new RemoteEngine(options);
+        this.sync = sync;
+        this.weightsDirectory = weightsDirectory;
+        this.command = command;
+        this.client = HttpClient.newBuilder().connectTimeout(options.requestTimeout()).build();
+    }
+
+    @Override
+    public RolloutEngine engine(Transformer policy) {
+        return engine;
+    }
+
+    @Override
+    public void weightsUpdated(Transformer policy, int step) throws IOException {
+        if (sync == WeightSync.NONE) {
+            return;
+        }
+        Path directory = weightsDirectory.resolve(String.format("step-%06d", step));
+        policy.save(directory);
+        switch (sync) {
+            case REASON4J -> post("/admin/load_weights", Map.of("path", directory.toString()));
+            case SGLANG -> post("/update_weights_from_disk", Map.of("model_path", directory.toString()));
+            case COMMAND -> run(command.replace("{path}", directory.toString()));
+            case NONE -> { }
+        }
+        deleteOlderThan(step);
+    }
+
+    /** Tells every server; one that refuses stops the run (sampling from stale weights would mislead). */
+    private void post(String path, Map<String, String> body) throws IOException {
+        for (URI endpoint : options.endpoints()) {
+            String base = endpoint.toString().replaceAll("/+$", "");
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                    .timeout(options.requestTimeout()).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            if (options.apiKey() != null) {
+                request.header("Authorization", "Bearer " + options.apiKey());
+            }
+            try {
+                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() / 100 != 2) {
+                    throw new IOException("weight sync: " + base + path + " answered HTTP " + response.statusCode()
+                            + ": " + response.body().lines().findFirst().orElse(""));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("weight sync interrupted", e);
+            }
+        }
+    }
+
+    private void run(String line) throws IOException {
+        Process process = new ProcessBuilder("bash", "-c", line).inheritIO().start();
+        try {
+            if (!process.waitFor(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("weight sync command timed out after " + options.requestTimeout().toSeconds()
+                        + " s: " + line);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("weight sync interrupted", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("weight sync command exited with " + process.exitValue() + ": " + line);
+        }
+    }
+
+    /** Keeps the latest two weight directories (the servers may still be loading the one before). */
+    private void deleteOlderThan(int step) throws IOException {
+        try (var children = Files.list(weightsDirectory)) {
+            for (Path old : children.filter(p -> p.getFileName().toString().matches("step-\\d{6}"))
+                    .filter(p -> Integer.parseInt(p.getFileName().toString().substring(5)) < step - 1).toList()) {
+                try (var files = Files.walk(old)) {
+                    for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return engine.counters();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        client.close();
+    }
+
+    /** The sync named by {@code rollout.weight_sync}. */
+    public static WeightSync weightSync(String name) {
+        for (WeightSync sync : WeightSync.values()) {
+            if (sync.name().equalsIgnoreCase(name)) {
+                return sync;
+            }
+        }
+        throw new IllegalArgumentException("rollout.weight_sync: unknown '" + name + "' (none, reason4j, sglang, "
+                + "command)");
+    }
+}
