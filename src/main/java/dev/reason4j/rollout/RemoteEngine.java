@@ -36,15 +36,16 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * @param endpoints      base URLs, e.g. {@code http://10.0.0.5:8000} (the path {@code /v1/completions} is added)
+     * @param endpoints      base URLs, e.g. {@code http://10.0.0.5:8000}
+     * @param api            the servers' protocol
      * @param apiKey         sent as {@code Authorization: Bearer}; null for none
      * @param model          the {@code model} field of each request
      * @param requestTimeout one attempt's limit, from sending to the whole answer
      * @param maxAttempts    attempts per request over the fleet before it fails
      * @param backoff        the first wait before a retry and an endpoint's first rest; doubled on each failure
      */
-    public record Options(List<URI> endpoints, String apiKey, String model, Duration requestTimeout, int maxAttempts,
-                          Duration backoff) {
+    public record Options(List<URI> endpoints, Api api, String apiKey, String model, Duration requestTimeout,
+                          int maxAttempts, Duration backoff) {
         public Options {
             if (endpoints == null || endpoints.isEmpty()) {
                 throw new IllegalArgumentException("rollout.endpoints: a remote backend needs at least one endpoint");
@@ -56,6 +57,13 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         }
     }
 
+    /**
+     * The protocol: {@code OPENAI} is {@code POST /v1/completions} with token-id prompts and {@code return_token_ids}
+     * ({@code reason4j serve}, vLLM); {@code SGLANG} is SGLang's native {@code POST /generate} with
+     * {@code input_ids} and {@code return_logprob} (the n samples as a batch of n copies of the prompt).
+     */
+    public enum Api { OPENAI, SGLANG }
+
     /** One server of the fleet: its work in flight, failures, and when it may be used again. */
     private static final class Endpoint {
         final URI completions;
@@ -65,10 +73,10 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         final AtomicLong requests = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
 
-        Endpoint(URI base) {
+        Endpoint(URI base, Api api) {
             String text = base.toString();
             this.completions = URI.create((text.endsWith("/") ? text.substring(0, text.length() - 1) : text)
-                    + "/v1/completions");
+                    + (api == Api.OPENAI ? "/v1/completions" : "/generate"));
         }
     }
 
@@ -82,7 +90,7 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
     public RemoteEngine(Options options) {
         this.options = options;
         for (URI endpoint : options.endpoints()) {
-            endpoints.add(new Endpoint(endpoint));
+            endpoints.add(new Endpoint(endpoint, options.api()));
         }
         this.client = HttpClient.newBuilder().connectTimeout(options.requestTimeout()).executor(threads).build();
     }
@@ -172,6 +180,35 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
     }
 
     private String body(Generator.Request request) {
+        return options.api() == Api.OPENAI ? openAiBody(request) : sglangBody(request);
+    }
+
+    private static String sglangBody(Generator.Request request) {
+        SamplingParams params = request.params();
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode batch = body.putArray("input_ids");
+        for (int j = 0; j < params.n(); j++) {
+            ArrayNode ids = batch.addArray();
+            for (int id : request.prompt()) {
+                ids.add(id);
+            }
+        }
+        ObjectNode sampling = body.putObject("sampling_params");
+        sampling.put("max_new_tokens", params.maxNewTokens());
+        sampling.put("temperature", params.temperature());
+        sampling.put("top_p", params.topP());
+        sampling.put("top_k", params.topK() > 0 ? params.topK() : -1);
+        sampling.put("min_p", params.minP());
+        sampling.put("skip_special_tokens", false);
+        ArrayNode stop = sampling.putArray("stop_token_ids");
+        for (int id : params.stopTokenIds()) {
+            stop.add(id);
+        }
+        body.put("return_logprob", true);
+        return body.toString();
+    }
+
+    private String openAiBody(Generator.Request request) {
         SamplingParams params = request.params();
         ObjectNode body = JSON.createObjectNode();
         body.put("model", options.model());
@@ -210,7 +247,39 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         if (response.statusCode() != 200) {
             throw new IOException("HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
         }
-        return completions(JSON.readTree(response.body()), request);
+        JsonNode answer = JSON.readTree(response.body());
+        return options.api() == Api.OPENAI ? completions(answer, request) : sglangCompletions(answer, request);
+    }
+
+    /** SGLang's answer to a batch of n copies: per sample, meta_info.output_token_logprobs as [logprob, id, …]. */
+    static List<Completion> sglangCompletions(JsonNode answer, Generator.Request request) throws IOException {
+        int n = request.params().n();
+        if (!answer.isArray() || answer.size() != n) {
+            throw new IOException("expected a list of " + n + " results, got " + (answer.isArray() ? answer.size()
+                    : answer.getNodeType()));
+        }
+        List<Completion> completions = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) {
+            JsonNode meta = answer.get(j).path("meta_info");
+            JsonNode tokens = meta.path("output_token_logprobs");
+            if (!tokens.isArray()) {
+                throw new IOException("result " + j + " has no meta_info.output_token_logprobs (send return_logprob)");
+            }
+            int[] ids = new int[tokens.size()];
+            float[] lps = new float[tokens.size()];
+            for (int t = 0; t < ids.length; t++) {
+                lps[t] = (float) tokens.get(t).get(0).asDouble();
+                ids[t] = tokens.get(t).get(1).asInt();
+            }
+            String reason = meta.path("finish_reason").path("type").asText("");
+            FinishReason finish = switch (reason) {
+                case "stop" -> FinishReason.STOP;
+                case "length" -> FinishReason.LENGTH;
+                default -> throw new IOException("result " + j + " has finish_reason type '" + reason + "'");
+            };
+            completions.add(new Completion(request.index(), j, ids, lps, new float[ids.length], finish, false));
+        }
+        return completions;
     }
 
     /** The answer's choices as completions, in sample order; anything missing is an error naming the field. */

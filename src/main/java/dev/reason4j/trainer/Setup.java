@@ -342,7 +342,13 @@ public final class Setup {
         }
         Object key = rollout.get("api_key");
         String apiKey = key != null ? String.valueOf(key) : System.getenv("REASON4J_ROLLOUT_API_KEY");
-        RemoteEngine.Options options = new RemoteEngine.Options(endpoints, apiKey, rollout.getString("model"),
+        RemoteEngine.Api api = switch (rollout.getString("api")) {
+            case "openai" -> RemoteEngine.Api.OPENAI;
+            case "sglang" -> RemoteEngine.Api.SGLANG;
+            default -> throw new IllegalArgumentException("rollout.api: unknown '" + rollout.getString("api")
+                    + "' (openai, sglang)");
+        };
+        RemoteEngine.Options options = new RemoteEngine.Options(endpoints, api, apiKey, rollout.getString("model"),
                 Duration.ofMillis(Math.round(1000 * rollout.getDouble("request_timeout_s"))),
                 rollout.getInt("max_attempts"), Duration.ofMillis(200));
         Object weights = rollout.get("weights_dir");

@@ -104,6 +104,7 @@ class RangesTest {
                 Map.entry("agent.tools", dev.reason4j.agent.Tools.names()),
                 Map.entry("agent.environment", dev.reason4j.env.Environments.names()),
                 Map.entry("rollout.backend", Set.of("local", "remote")),
+                Map.entry("rollout.api", Set.of("openai", "sglang")),
                 Map.entry("rollout.weight_sync", Set.of("none", "reason4j", "sglang", "command")),
                 Map.entry("actor.policy_loss", PolicyLosses.names()),
                 Map.entry("algorithm.adv_estimator", AdvantageEstimators.names()),

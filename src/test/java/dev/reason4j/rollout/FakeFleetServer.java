@@ -38,11 +38,46 @@ public final class FakeFleetServer implements AutoCloseable {
         http.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         http.createContext("/v1/completions", this::handle);
         http.createContext("/admin/load_weights", this::loadWeights);
+        http.createContext("/generate", this::handleSglang);
         http.start();
     }
 
     public URI url() {
         return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+    }
+
+    /** SGLang's native /generate for a batch of input_ids (sampling seed 0, each prompt its RNG stream). */
+    void handleSglang(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            JsonNode body = JSON.readTree(exchange.getRequestBody());
+            JsonNode sampling = body.get("sampling_params");
+            List<int[]> prompts = new java.util.ArrayList<>();
+            for (JsonNode ids : body.get("input_ids")) {
+                int[] prompt = new int[ids.size()];
+                for (int i = 0; i < prompt.length; i++) {
+                    prompt[i] = ids.get(i).asInt();
+                }
+                prompts.add(prompt);
+            }
+            int[] stops = new int[sampling.get("stop_token_ids").size()];
+            for (int i = 0; i < stops.length; i++) {
+                stops[i] = sampling.get("stop_token_ids").get(i).asInt();
+            }
+            SamplingParams params = new SamplingParams(1, sampling.get("max_new_tokens").asInt(),
+                    (float) sampling.get("temperature").asDouble(), 0, 1f, 0f, 0, stops);
+            ArrayNode results = JSON.createArrayNode();
+            for (Completion completion : engine.generate(prompts, params)) {
+                ObjectNode meta = results.addObject().putObject("meta_info");
+                ArrayNode tokens = meta.putArray("output_token_logprobs");
+                for (int t = 0; t < completion.tokens().length; t++) {
+                    tokens.addArray().add(completion.logProbs()[t]).add(completion.tokens()[t]).addNull();
+                }
+                meta.putObject("finish_reason").put("type",
+                        completion.finishReason() == FinishReason.STOP ? "stop" : "length");
+            }
+            answered.incrementAndGet();
+            reply(exchange, 200, results.toString());
+        }
     }
 
     /** Loads the weights of {@code {"path": DIR}} into the served model (between requests, as a test needs). */

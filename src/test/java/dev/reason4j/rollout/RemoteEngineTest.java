@@ -34,7 +34,7 @@ class RemoteEngineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static RemoteEngine.Options options(List<URI> endpoints, Duration timeout, int attempts) {
-        return new RemoteEngine.Options(endpoints, "key", "tiny", timeout, attempts, Duration.ofMillis(20));
+        return new RemoteEngine.Options(endpoints, RemoteEngine.Api.OPENAI, "key", "tiny", timeout, attempts, Duration.ofMillis(20));
     }
 
     @Test
@@ -84,6 +84,28 @@ class RemoteEngineTest {
             for (int j = 0; j < 2; j++) {
                 assertArrayEquals(local.get(j).tokens(), remote.get(j).tokens());
                 assertArrayEquals(local.get(j).logProbs(), remote.get(j).logProbs());
+            }
+        }
+    }
+
+    @Test
+    void sglangsNativeGenerateGivesTheServersIdsAndLogProbs() throws Exception {
+        Transformer model = Transformer.create(GeneratorTest.CONFIG, 7);
+        try (FakeFleetServer server = new FakeFleetServer(model);
+             RemoteEngine fleet = new RemoteEngine(new RemoteEngine.Options(List.of(server.url()),
+                     RemoteEngine.Api.SGLANG, null, "tiny", Duration.ofSeconds(30), 1, Duration.ofMillis(20)))) {
+            SamplingParams params = new SamplingParams(3, 5, 1f, 0, 1f, 0f, 3, new int[] {1});
+            List<Completion> remote = fleet.submit(new Generator.Request(new int[] {3, 14, 15}, params, 4)).join();
+            int[] prompt = {3, 14, 15};
+            List<Completion> local = new Generator(model).generate(List.of(prompt, prompt, prompt),
+                    params.withN(1).withSeed(0));
+            assertEquals(3, remote.size());
+            for (int j = 0; j < 3; j++) {
+                assertEquals(j, remote.get(j).sampleIndex());
+                assertEquals(4, remote.get(j).promptIndex());
+                assertArrayEquals(local.get(j).tokens(), remote.get(j).tokens());
+                assertArrayEquals(local.get(j).logProbs(), remote.get(j).logProbs());
+                assertEquals(local.get(j).finishReason(), remote.get(j).finishReason());
             }
         }
     }
