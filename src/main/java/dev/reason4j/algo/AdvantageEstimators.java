@@ -177,7 +177,7 @@ public final class AdvantageEstimators {
                 running = running * mask[b][t];
             }
         }
-        return new Advantages(maskedProduct(Masked.whiten(returns, mask), mask), returns);
+        return new Advantages(Masked.product(Masked.whiten(returns, mask), mask), returns);
     }
 
     /**
@@ -194,7 +194,7 @@ public final class AdvantageEstimators {
             }
         }
         double[][] mask = in.responseMask();
-        double[][] advantages = maskedProduct(Masked.whiten(spread(centred, mask), mask), mask);
+        double[][] advantages = Masked.product(Masked.whiten(spread(centred, mask), mask), mask);
         return new Advantages(advantages, advantages);
     }
 
@@ -261,15 +261,5 @@ public final class AdvantageEstimators {
             }
         }
         return spread;
-    }
-
-    private static double[][] maskedProduct(double[][] values, double[][] mask) {
-        double[][] product = Masked.zerosLike(mask);
-        for (int b = 0; b < mask.length; b++) {
-            for (int t = 0; t < mask[b].length; t++) {
-                product[b][t] = values[b][t] * mask[b][t];
-            }
-        }
-        return product;
     }
 }

@@ -67,7 +67,7 @@ public enum LossAggregation {
                 for (int b = 0; b < lossMatrix.length; b++) {
                     double tokens = Masked.rowCount(mask[b]);
                     if (tokens > 0) {
-                        double rowSum = rowSum(lossMatrix[b], mask[b]);
+                        double rowSum = Masked.rowSum(lossMatrix[b], mask[b]);
                         total += this == SEQ_MEAN_TOKEN_SUM ? rowSum : rowSum / (tokens + Masked.MEAN_EPSILON);
                     }
                 }
@@ -76,7 +76,7 @@ public enum LossAggregation {
             case SEQ_MEAN_TOKEN_SUM_NORM -> {
                 double total = 0;
                 for (int b = 0; b < lossMatrix.length; b++) {
-                    total += rowSum(lossMatrix[b], mask[b]);
+                    total += Masked.rowSum(lossMatrix[b], mask[b]);
                 }
                 double scale = scaleFactor(mask, lossScaleFactor);
                 return scale == 0 ? 0.0 : total / scale;
@@ -118,15 +118,5 @@ public enum LossAggregation {
             return lossScaleFactor;
         }
         return mask.length == 0 ? 0 : mask[0].length;
-    }
-
-    private static double rowSum(double[] losses, double[] mask) {
-        double sum = 0;
-        for (int t = 0; t < losses.length; t++) {
-            if (mask[t] != 0) {
-                sum += losses[t] * mask[t];
-            }
-        }
-        return sum;
     }
 }

@@ -47,6 +47,33 @@ public final class Masked {
         return total;
     }
 
+    /** verl {@code masked_sum} along one row: Σ mask·values over its masked-in tokens. */
+    public static double rowSum(double[] values, double[] maskRow) {
+        double sum = 0;
+        for (int t = 0; t < values.length; t++) {
+            if (maskRow[t] != 0) {
+                sum += values[t] * maskRow[t];
+            }
+        }
+        return sum;
+    }
+
+    /** verl {@code masked_mean} along one row: Σ mask·values / (Σ mask + 1e-8). */
+    public static double rowMean(double[] values, double[] maskRow) {
+        return rowSum(values, maskRow) / (rowCount(maskRow) + MEAN_EPSILON);
+    }
+
+    /** The elementwise product of two matrices of one shape (values times a mask, a mask times a mask). */
+    public static double[][] product(double[][] a, double[][] b) {
+        double[][] product = zerosLike(a);
+        for (int i = 0; i < a.length; i++) {
+            for (int t = 0; t < a[i].length; t++) {
+                product[i][t] = a[i][t] * b[i][t];
+            }
+        }
+        return product;
+    }
+
     /** verl {@code masked_mean}: Σ mask·values / (Σ mask + 1e-8). Used for metrics and whitening. */
     public static double mean(double[][] values, double[][] mask) {
         return sum(values, mask) / (count(mask) + MEAN_EPSILON);

@@ -10,7 +10,9 @@ import java.util.SortedSet;
  *
  * <p>Everything is computed on masked-in tokens only; ratios use log π_θ − log π_old clamped to [−20, 20] as verl
  * does (the clamp also stops the gradient outside that range). Where verl takes {@code max}/{@code min} of two
- * branches that tie, the gradient is shared equally between them, as torch's does.
+ * branches that tie, the gradient is shared equally between them, as torch's does. Rollout IS weights
+ * ({@link PolicyLossInput#rolloutIsWeights()}) multiply every built-in's per-token losses before aggregation; a loss
+ * registered with its own aggregation must apply them itself.
  */
 public final class PolicyLosses {
     /** verl clamps log-ratios to ±20 before {@code exp}. */
@@ -226,11 +228,26 @@ public final class PolicyLosses {
         return aggregate(in, LossAggregation.SEQ_MEAN_TOKEN_MEAN, losses, grads, 0, ppoKl(in, true), 0);
     }
 
-    /** Aggregates per-token losses and chains their derivatives through the aggregation weights. */
+    /**
+     * Aggregates per-token losses and chains their derivatives through the aggregation weights. Rollout IS weights,
+     * when given, multiply each token's loss first (verl's {@code pg_losses * rollout_is_weights}); being constants,
+     * they scale its gradient alike.
+     */
     private static PolicyLossResult aggregate(PolicyLossInput in, LossAggregation mode, double[][] losses,
                                               double[][] tokenGrads, double clipfrac, double ppoKl,
                                               double clipfracLower) {
         double[][] mask = in.responseMask();
+        double[][] isWeights = in.rolloutIsWeights();
+        if (isWeights != null) {
+            for (int b = 0; b < mask.length; b++) {
+                for (int t = 0; t < mask[b].length; t++) {
+                    if (mask[b][t] != 0) {
+                        losses[b][t] *= isWeights[b][t];
+                        tokenGrads[b][t] *= isWeights[b][t];
+                    }
+                }
+            }
+        }
         Double scale = in.config().lossScaleFactor();
         double loss = mode.aggregate(losses, mask, scale, in.globalBatch());
         double[][] grads = mode.weights(mask, scale, in.globalBatch());

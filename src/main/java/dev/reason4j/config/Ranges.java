@@ -77,6 +77,10 @@ final class Ranges {
         put(NON_NEGATIVE, "algorithm.kl_ctrl.kl_coef");
         put(POSITIVE, "algorithm.kl_ctrl.target_kl");
         put(POSITIVE_COUNT, "algorithm.kl_ctrl.horizon");
+        put(POSITIVE, "algorithm.rollout_correction.rollout_is_threshold",
+                "algorithm.rollout_correction.rollout_rs_threshold",
+                "algorithm.rollout_correction.rollout_rs_threshold_lower",
+                "algorithm.rollout_correction.rollout_token_veto_threshold");
         put(POSITIVE_COUNT, "reward.overlong_buffer.len");
         put(NON_NEGATIVE, "reward.overlong_buffer.penalty_factor");
         put(ANY, "reward.format.weight");

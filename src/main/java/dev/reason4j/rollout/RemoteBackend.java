@@ -135,6 +135,11 @@ public final class RemoteBackend implements RolloutBackend {
     }
 
     @Override
+    public boolean exactLogProbs() {
+        return false;
+    }
+
+    @Override
     public Map<String, Long> counters() {
         return engine.counters();
     }

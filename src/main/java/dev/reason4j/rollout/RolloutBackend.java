@@ -17,6 +17,14 @@ public interface RolloutBackend extends AutoCloseable {
     default void weightsUpdated(Transformer policy, int step) throws IOException {
     }
 
+    /**
+     * The engine's log-probs are the training forward's own, bit for bit (this JVM's engine); a fleet's are another
+     * engine's as far as the trainer can tell, so it recomputes π_old from them.
+     */
+    default boolean exactLogProbs() {
+        return true;
+    }
+
     /** Counters for the step's metrics (requests, retries, failures per endpoint); empty when there are none. */
     default Map<String, Long> counters() {
         return Map.of();

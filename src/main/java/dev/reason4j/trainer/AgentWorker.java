@@ -94,6 +94,6 @@ public final class AgentWorker implements RolloutWorker {
         String text = tokenizer.decode(episode.responseTokens(), false);
         return new Rollout(example, group, episode.promptTokens(), episode.responseTokens(), episode.logProbs(),
                 trainable, episode.tokenRewards(), episode.truncated(), episode.contextLimited(), text, reward,
-                episode.stats().metrics());
+                episode.stats().metrics(), Rollout.UNVERSIONED, backend.exactLogProbs());
     }
 }

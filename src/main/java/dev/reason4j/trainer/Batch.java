@@ -14,8 +14,14 @@ final class Batch {
     final int width;
     final int[] promptLengths;
     final int[] responseLengths;
+    /** verl's response_mask: 1 on trained tokens; rollout correction's rejection may zero more of them. */
     final double[][] responseMask;
+    /** log π_rollout, as the sampler returned them. */
+    final double[][] rolloutLogProbs;
+    /** log π_old for the PPO ratio: the rollout's log-probs, or the training forward's when recomputed. */
     final double[][] oldLogProbs;
+    /** Rollout-correction IS weights for the policy loss; null when none. */
+    final double[][] isWeights;
     final int[] groupIds;
 
     Batch(List<Rollout> rollouts) {
@@ -33,15 +39,45 @@ final class Batch {
         }
         width = longest;
         responseMask = new double[size][width];
-        oldLogProbs = new double[size][width];
+        rolloutLogProbs = new double[size][width];
         for (int b = 0; b < size; b++) {
             float[] logProbs = rollouts.get(b).logProbs();
             boolean[] trainable = rollouts.get(b).trainable();
             for (int t = 0; t < responseLengths[b]; t++) {
                 responseMask[b][t] = trainable[t] ? 1 : 0;
-                oldLogProbs[b][t] = trainable[t] ? logProbs[t] : 0;
+                rolloutLogProbs[b][t] = trainable[t] ? logProbs[t] : 0;
             }
         }
+        oldLogProbs = rolloutLogProbs;
+        isWeights = null;
+    }
+
+    private Batch(Batch batch, double[][] responseMask, double[][] oldLogProbs, double[][] isWeights) {
+        this.rollouts = batch.rollouts;
+        this.size = batch.size;
+        this.width = batch.width;
+        this.promptLengths = batch.promptLengths;
+        this.responseLengths = batch.responseLengths;
+        this.groupIds = batch.groupIds;
+        this.rolloutLogProbs = batch.rolloutLogProbs;
+        this.responseMask = responseMask;
+        this.oldLogProbs = oldLogProbs;
+        this.isWeights = isWeights;
+    }
+
+    /** This batch with π_old recomputed by the training forward ({@code [B][R]}). */
+    Batch withOldLogProbs(double[][] recomputed) {
+        return new Batch(this, responseMask, recomputed, isWeights);
+    }
+
+    /** This batch after rollout correction: rejected tokens masked out, IS weights (or null) for the loss. */
+    Batch withCorrection(double[][] correctedMask, double[][] weights) {
+        return new Batch(this, correctedMask, oldLogProbs, weights);
+    }
+
+    /** Whether π_old is the training forward's rather than the rollout engine's. */
+    boolean recomputed() {
+        return oldLogProbs != rolloutLogProbs;
     }
 
     /**

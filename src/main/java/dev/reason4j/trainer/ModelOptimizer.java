@@ -31,6 +31,11 @@ public final class ModelOptimizer {
         this.gradClip = section.getDouble("grad_clip");
     }
 
+    /** Optimizer steps taken (restored with the optimizer's state): the model's version. */
+    public long steps() {
+        return adamW.step();
+    }
+
     /** The learning rate of the next {@link #step()}. */
     public double learningRate() {
         return schedule.at(adamW.step());

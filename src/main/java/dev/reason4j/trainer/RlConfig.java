@@ -10,6 +10,7 @@ import dev.reason4j.algo.LossAggregation;
 import dev.reason4j.algo.PolicyLoss;
 import dev.reason4j.algo.PolicyLossConfig;
 import dev.reason4j.algo.PolicyLosses;
+import dev.reason4j.algo.RolloutCorrectionConfig;
 import dev.reason4j.config.Config;
 import dev.reason4j.rollout.SamplingParams;
 
@@ -22,9 +23,10 @@ import dev.reason4j.rollout.SamplingParams;
  * @param estimator     {@code algorithm.adv_estimator}
  * @param advantages    γ, λ and GRPO's std normalisation ({@code algorithm.*})
  * @param critic        the critic's settings, or null when the estimator needs no values
+ * @param correction    {@code algorithm.rollout_correction.*}: IS weights and rejection for outside or stale rollouts
  */
 record RlConfig(long seed, int totalSteps, Rollouts rollouts, AdvantageEstimator estimator,
-                AdvantageConfig advantages, Actor actor, Kl kl, Critic critic) {
+                AdvantageConfig advantages, Actor actor, Kl kl, Critic critic, RolloutCorrectionConfig correction) {
 
     /**
      * How a step samples: {@code data.train_batch_size} prompts, {@code rollout.*} (n responses each), and DAPO
@@ -103,6 +105,27 @@ record RlConfig(long seed, int totalSteps, Rollouts rollouts, AdvantageEstimator
                     LossAggregation.of(section.getString("loss_agg_mode")), section);
         }
         return new RlConfig(seed, config.getInt("trainer.total_steps"), rollouts, estimator, advantages,
-                actorSettings, kl, critic);
+                actorSettings, kl, critic, rolloutCorrection(algorithm.section("rollout_correction")));
+    }
+
+    /** {@code algorithm.rollout_correction}; a bad value fails here naming the section. */
+    private static RolloutCorrectionConfig rolloutCorrection(Config section) {
+        try {
+            return new RolloutCorrectionConfig(
+                    RolloutCorrectionConfig.level("rollout_is", section.getString("rollout_is"),
+                            RolloutCorrectionConfig.IS_LEVELS),
+                    section.getDouble("rollout_is_threshold"), section.getBoolean("rollout_is_batch_normalize"),
+                    RolloutCorrectionConfig.level("rollout_rs", section.getString("rollout_rs"),
+                            RolloutCorrectionConfig.RS_LEVELS),
+                    optionalDouble(section, "rollout_rs_threshold"),
+                    optionalDouble(section, "rollout_rs_threshold_lower"),
+                    optionalDouble(section, "rollout_token_veto_threshold"), section.getBoolean("bypass_mode"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("algorithm.rollout_correction: " + e.getMessage(), e);
+        }
+    }
+
+    private static Double optionalDouble(Config section, String key) {
+        return section.get(key) == null ? null : section.getDouble(key);
     }
 }

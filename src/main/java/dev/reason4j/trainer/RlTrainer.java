@@ -10,6 +10,8 @@ import dev.reason4j.algo.KlPenalty;
 import dev.reason4j.algo.Masked;
 import dev.reason4j.algo.PolicyLossInput;
 import dev.reason4j.algo.PolicyLossResult;
+import dev.reason4j.algo.RolloutCorrection;
+import dev.reason4j.algo.RolloutCorrectionConfig;
 import dev.reason4j.algo.ValueLoss;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
@@ -31,7 +33,8 @@ import java.util.Random;
  * One reinforcement-learning step, the whole loop in one place:
  * prompts → rollouts (n per prompt, each scored) → (KL in reward) → advantages → epochs over mini-batches of
  * micro-batches: loss, backward, then one optimizer step per mini-batch; with a critic when the estimator needs
- * values (GAE) and a frozen reference model when a KL is used.
+ * values (GAE) and a frozen reference model when a KL is used. Rollouts from another engine or an older policy get
+ * π_old recomputed and verl's rollout correction (IS weights, rejection).
  * Formulas come from {@code dev.reason4j.algo} (verl-exact); this class only moves data between them.
  */
 public final class RlTrainer {
@@ -129,8 +132,14 @@ public final class RlTrainer {
             return metrics;
         }
 
-        // 2. The batch as [B][R] response matrices; reference log-probs and critic values when needed.
+        // 2. The batch as [B][R] response matrices. π_old is the rollout's log-probs, unless they are not the
+        //    training forward's at these weights (another engine, an older policy) or a correction is configured:
+        //    then one forward pass recomputes them (verl's compute_log_prob). Reference log-probs and critic values
+        //    when needed.
         Batch batch = new Batch(kept);
+        if (recomputesOldLogProbs(kept)) {
+            batch = batch.withOldLogProbs(responseLogProbs(policy, batch));
+        }
         double[][] refLogProbs = reference == null ? null : responseLogProbs(reference, batch);
         double[][] values = critic == null ? null : responseValues(critic, batch);
 
@@ -144,6 +153,17 @@ public final class RlTrainer {
             klController.update(penalized.currentKl(), batch.size);
             metrics.put("actor/reward_kl_penalty", penalized.currentKl());
             metrics.put("actor/reward_kl_penalty_coeff", penalized.coefficient());
+        }
+
+        // 3b. Rollout correction (verl's compute_rollout_correction_and_add_to_batch), when π_old was recomputed:
+        //     IS weights for the policy loss, rejected tokens and sequences out of the response mask, and the
+        //     mismatch metrics. Without recomputation the update measures the gap on its first forward instead.
+        if (batch.recomputed()) {
+            metrics.putAll(RolloutCorrection.probsDiff(batch.oldLogProbs, batch.rolloutLogProbs, batch.responseMask));
+            RolloutCorrection.Result correction = RolloutCorrection.compute(batch.oldLogProbs, batch.rolloutLogProbs,
+                    batch.responseMask, config.correction());
+            batch = batch.withCorrection(correction.responseMask(), correction.isWeights());
+            metrics.putAll(correction.metrics());
         }
 
         // 4. Advantages, with what the estimator says it needs (critic values, greedy baselines).
@@ -192,7 +212,7 @@ public final class RlTrainer {
         do {
             List<Example> examples = prompts.next(settings.promptsPerStep());
             SamplingParams params = sampling.withSeed(Seeds.mix(Seeds.mix(config.seed(), step), generationBatches));
-            List<Rollout> rollouts = worker.rollout(policy, examples, params, nextGroup);
+            List<Rollout> rollouts = versioned(worker.rollout(policy, examples, params, nextGroup));
             nextGroup += examples.size();
             generationBatches++;
             generated.addAll(rollouts);
@@ -213,6 +233,41 @@ public final class RlTrainer {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("step " + step + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The policy version: optimizer steps taken so far. */
+    private long policyVersion() {
+        return actorOptimizer.steps();
+    }
+
+    /** Records the current policy version on rollouts whose sampler did not: they were sampled just now. */
+    private List<Rollout> versioned(List<Rollout> rollouts) {
+        List<Rollout> out = new ArrayList<>(rollouts.size());
+        for (Rollout rollout : rollouts) {
+            out.add(rollout.policyVersion() == Rollout.UNVERSIONED ? rollout.withPolicyVersion(policyVersion())
+                    : rollout);
+        }
+        return out;
+    }
+
+    /**
+     * Whether π_old must come from the training forward: always when a correction is configured, never in bypass
+     * mode, and otherwise when a rollout's log-probs are another engine's or an older policy's.
+     */
+    private boolean recomputesOldLogProbs(List<Rollout> rollouts) {
+        RolloutCorrectionConfig correction = config.correction();
+        if (correction.bypassMode()) {
+            return false;
+        }
+        if (correction.corrects()) {
+            return true;
+        }
+        for (Rollout rollout : rollouts) {
+            if (!rollout.exactLogProbs() || rollout.policyVersion() < policyVersion()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** ReMax (Li et al. 2023, arXiv:2310.10505): each row's baseline is the reward of its prompt's greedy answer. */
@@ -251,7 +306,11 @@ public final class RlTrainer {
         Accumulator accumulator = new Accumulator();
         ForwardOptions options = ForwardOptions.training().withTemperature(sampling.temperature()).withEntropy(true)
                 .withRecompute(actor.recompute());
-        RolloutGap gap = new RolloutGap();   // measured on the micro-batches forwarded before the first update
+        // Without recomputation, the gap to the rollout engine is measured on what is forwarded before the first
+        // optimizer step, at the rollout's weights: all of the batch when one mini-batch covers it.
+        boolean measureGap = !batch.recomputed();
+        List<double[]> gapLogProbs = new ArrayList<>();
+        List<Integer> gapRows = new ArrayList<>();
         for (int epoch = 0; epoch < actor.split().epochs(); epoch++) {
             int[] order = epoch == 0 ? Seeds.identity(batch.size) : Seeds.shuffled(batch.size, shuffle);
             for (int[] miniBatch : actor.split().miniBatches(order, sampling.n())) {
@@ -261,12 +320,14 @@ public final class RlTrainer {
                     ForwardResult forward = policy.forward(batch.sequences(rows), options);
                     double[][] logProbs = batch.sliceResponses(rows, forward.logProbs);
                     double[][] mask = batch.rows(batch.responseMask, rows);
-                    if (gap.open) {
-                        gap.add(logProbs, batch.rows(batch.oldLogProbs, rows), mask);
+                    for (int i = 0; measureGap && i < rows.length; i++) {
+                        gapLogProbs.add(logProbs[i]);
+                        gapRows.add(rows[i]);
                     }
 
                     PolicyLossResult pg = actor.loss().compute(new PolicyLossInput(batch.rows(batch.oldLogProbs,
-                            rows), logProbs, batch.rows(advantages, rows), mask, actor.lossConfig(), globalBatch));
+                            rows), logProbs, batch.rows(advantages, rows), mask, actor.lossConfig(), globalBatch,
+                            batch.isWeights == null ? null : batch.rows(batch.isWeights, rows)));
                     double[][] gradLogProbs = pg.gradLogProbs();
                     EntropyLoss.Result<double[][]> entropy = EntropyLoss.fromEntropies(
                             batch.sliceResponses(rows, forward.entropy), mask, actor.lossConfig().lossAggMode(), null,
@@ -287,48 +348,19 @@ public final class RlTrainer {
                             actor.entropyCoeff() == 0 ? null : batch.toSequenceGrads(rows,
                                     scaled(entropy.grad(), -actor.entropyCoeff()), forward.logProbs), null);
                 }
-                gap.open = false;
+                measureGap = false;
                 accumulator.add("actor/lr", actorOptimizer.learningRate(), 1);
                 accumulator.add("actor/grad_norm", actorOptimizer.step(), 1);
             }
         }
         accumulator.putMeans(metrics);
-        gap.putInto(metrics);
-    }
-
-    /**
-     * The gap between the rollout engine's log-probs and the training forward's on the same tokens, with verl's
-     * metric names: |p_train − p_rollout| (max, mean) and rollout_corr/kl = mean(log p_rollout − log p_train), a
-     * k1 estimate of KL(π_rollout ‖ π_train) on the rollout's own samples. Measured on what is forwarded before the
-     * first optimizer step, at the rollout's weights (all of the batch when one mini-batch covers it). Reason4j's
-     * engine is batch-invariant, so all three read exactly 0; anything else is a bug or an outside rollout engine.
-     */
-    private static final class RolloutGap {
-        boolean open = true;
-        double maxDiff;
-        double sumDiff;
-        double sumLogRatio;
-        long tokens;
-
-        void add(double[][] trainLogProbs, double[][] rolloutLogProbs, double[][] mask) {
-            for (int b = 0; b < mask.length; b++) {
-                for (int t = 0; t < mask[b].length; t++) {
-                    if (mask[b][t] != 0) {
-                        double diff = Math.abs(Math.exp(trainLogProbs[b][t]) - Math.exp(rolloutLogProbs[b][t]));
-                        maxDiff = Math.max(maxDiff, diff);
-                        sumDiff += diff;
-                        sumLogRatio += rolloutLogProbs[b][t] - trainLogProbs[b][t];
-                        tokens++;
-                    }
-                }
-            }
-        }
-
-        void putInto(Map<String, Object> metrics) {
-            metrics.put("training/rollout_probs_diff_max", maxDiff);
-            metrics.put("training/rollout_probs_diff_mean", tokens == 0 ? 0.0 : sumDiff / tokens);
-            metrics.put("rollout_corr/kl", tokens == 0 ? 0.0 : sumLogRatio / tokens);
-            metrics.put("training/rollout_probs_diff_tokens", tokens);
+        if (!batch.recomputed()) {
+            int[] rows = gapRows.stream().mapToInt(Integer::intValue).toArray();
+            double[][] trainLogProbs = gapLogProbs.toArray(double[][]::new);
+            double[][] rolloutLogProbs = batch.rows(batch.rolloutLogProbs, rows);
+            double[][] mask = batch.rows(batch.responseMask, rows);
+            metrics.putAll(RolloutCorrection.probsDiff(trainLogProbs, rolloutLogProbs, mask));
+            metrics.putAll(RolloutCorrection.offPolicyMetrics(trainLogProbs, rolloutLogProbs, mask));
         }
     }
 

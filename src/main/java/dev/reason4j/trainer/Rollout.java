@@ -11,18 +11,26 @@ import java.util.Map;
  * the tokens inserted between turns (tool responses, observations), which are never trained on.
  *
  * @param group          responses to the same prompt share a group id (GRPO, RLOO, …)
- * @param logProbs       log π_old of each response token, returned by the sampler (equal to the training
- *                       forward's by construction, so no recomputation pass is needed); 0 for inserted tokens
+ * @param logProbs       log π_rollout of each response token, returned by the sampler; 0 for inserted tokens.
+ *                       Reason4j's engine gives the training forward's log-probs bit for bit, so when they are
+ *                       exact and current they serve as π_old and no recomputation pass is needed
  * @param trainable      verl's response_mask: true for the tokens the policy sampled and is trained on
  * @param tokenRewards   the reward of each token (an outcome reward on the last one, step rewards on the last
  *                       token of each turn); they sum to {@code reward().reward()}
  * @param truncated      stopped by the length limit rather than an end-of-sequence token
  * @param contextLimited the model's max_position_embeddings cut its length limit below data.max_response_length
  * @param episodeMetrics what a multi-turn episode did (turns, tool calls, …); empty for a single turn
+ * @param policyVersion  the policy's optimizer step count when it sampled this response ({@link #UNVERSIONED}:
+ *                       not recorded, the trainer records the current one); older than the trainer's = stale
+ * @param exactLogProbs  the log-probs are the training forward's own (Reason4j's engine); false for another
+ *                       engine (vLLM, SGLang), whose kernels and precision differ
  */
 public record Rollout(Example example, int group, int[] promptTokens, int[] responseTokens, float[] logProbs,
                       boolean[] trainable, double[] tokenRewards, boolean truncated, boolean contextLimited,
-                      String responseText, RewardResult reward, Map<String, Double> episodeMetrics) {
+                      String responseText, RewardResult reward, Map<String, Double> episodeMetrics,
+                      long policyVersion, boolean exactLogProbs) {
+    /** A rollout whose sampler did not record the policy version. */
+    public static final long UNVERSIONED = -1;
 
     public Rollout {
         if (logProbs.length != responseTokens.length || trainable.length != responseTokens.length
@@ -31,6 +39,26 @@ public record Rollout(Example example, int group, int[] promptTokens, int[] resp
                     + "per response token");
         }
         episodeMetrics = Map.copyOf(episodeMetrics);
+    }
+
+    /** A rollout of Reason4j's own engine (exact log-probs), its policy version not recorded. */
+    public Rollout(Example example, int group, int[] promptTokens, int[] responseTokens, float[] logProbs,
+                   boolean[] trainable, double[] tokenRewards, boolean truncated, boolean contextLimited,
+                   String responseText, RewardResult reward, Map<String, Double> episodeMetrics) {
+        this(example, group, promptTokens, responseTokens, logProbs, trainable, tokenRewards, truncated,
+                contextLimited, responseText, reward, episodeMetrics, UNVERSIONED, true);
+    }
+
+    /** This rollout, sampled by the policy after {@code version} optimizer steps. */
+    public Rollout withPolicyVersion(long version) {
+        return new Rollout(example, group, promptTokens, responseTokens, logProbs, trainable, tokenRewards, truncated,
+                contextLimited, responseText, reward, episodeMetrics, version, exactLogProbs);
+    }
+
+    /** This rollout with another engine's log-probs of the same tokens (not exact). */
+    public Rollout withEngineLogProbs(float[] engineLogProbs) {
+        return new Rollout(example, group, promptTokens, responseTokens, engineLogProbs, trainable, tokenRewards,
+                truncated, contextLimited, responseText, reward, episodeMetrics, policyVersion, false);
     }
 
     /** A single-turn response: every token sampled, the reward on the last one. */

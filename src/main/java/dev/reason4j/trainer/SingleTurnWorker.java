@@ -82,11 +82,17 @@ public final class SingleTurnWorker implements RolloutWorker {
             String response = tokenizer.decode(completion.tokens(), true);
             scored.add(scorer.submit(new RewardInput(promptText, response, example.groundTruth(),
                             example.dataSource(), completion.tokens().length, example.extra()))
-                    .thenApply(reward -> Rollout.singleTurn(example, group, prompt, completion.tokens(),
-                            completion.logProbs(), completion.finishReason() == FinishReason.LENGTH,
-                            completion.contextLimited(), response, reward)));
+                    .thenApply(reward -> fromBackend(Rollout.singleTurn(example, group, prompt,
+                            completion.tokens(), completion.logProbs(),
+                            completion.finishReason() == FinishReason.LENGTH, completion.contextLimited(), response,
+                            reward))));
         }
         return CompletableFuture.allOf(scored.toArray(CompletableFuture[]::new))
                 .thenApply(done -> scored.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** A fleet's log-probs are another engine's: the trainer recomputes π_old from them. */
+    private Rollout fromBackend(Rollout rollout) {
+        return backend.exactLogProbs() ? rollout : rollout.withEngineLogProbs(rollout.logProbs());
     }
 }

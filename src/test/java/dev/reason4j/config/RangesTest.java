@@ -8,6 +8,7 @@ import dev.reason4j.algo.AdvantageEstimators;
 import dev.reason4j.algo.KlEstimators;
 import dev.reason4j.algo.LossAggregation;
 import dev.reason4j.algo.PolicyLosses;
+import dev.reason4j.algo.RolloutCorrectionConfig;
 import dev.reason4j.env.Tasks;
 import dev.reason4j.optim.LearningRateSchedule;
 import java.nio.file.Files;
@@ -116,6 +117,10 @@ class RangesTest {
                 Map.entry("critic.lr_schedule", schedules),
                 Map.entry("sft.lr_schedule", schedules),
                 Map.entry("algorithm.kl_ctrl.type", Set.of("fixed", "adaptive")),
+                Map.entry("algorithm.rollout_correction.rollout_is",
+                        Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.IS_LEVELS))),
+                Map.entry("algorithm.rollout_correction.rollout_rs",
+                        Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.RS_LEVELS))),
                 Map.entry("reward.code.reward", Set.of("all_pass", "fraction")),
                 Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")));
         Set<String> withLists = new TreeSet<>();
