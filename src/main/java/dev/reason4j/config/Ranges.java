@@ -54,6 +54,7 @@ final class Ranges {
         put(new Range(0, true, 100, true), "demo.tool_percent");
         put(POSITIVE, "agent.tool_timeout_s", "rollout.request_timeout_s");
         put(POSITIVE_COUNT, "rollout.max_attempts");
+        put(COUNT, "trainer.async.max_staleness");
         put(ANY, "data.seed", "model.seed");
         for (String optimizer : new String[] {"actor", "critic", "sft"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");

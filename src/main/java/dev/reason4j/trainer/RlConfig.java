@@ -29,10 +29,12 @@ record RlConfig(long seed, int totalSteps, Rollouts rollouts, AdvantageEstimator
                 AdvantageConfig advantages, Actor actor, Kl kl, Critic critic, RolloutCorrectionConfig correction) {
 
     /**
-     * How a step samples: {@code data.train_batch_size} prompts, {@code rollout.*} (n responses each), and DAPO
-     * dynamic sampling ({@code dynamic_sampling.*}: {@code maxGenBatches} 0 = no limit).
+     * How a step samples: {@code data.train_batch_size} prompts, {@code rollout.*} (n responses each), DAPO
+     * dynamic sampling ({@code dynamic_sampling.*}: {@code maxGenBatches} 0 = no limit), and how many updates a
+     * batch may be behind the policy it trains ({@code trainer.async.max_staleness}: 0 = synchronous).
      */
-    record Rollouts(int promptsPerStep, SamplingParams sampling, boolean dynamicSampling, int maxGenBatches) {
+    record Rollouts(int promptsPerStep, SamplingParams sampling, boolean dynamicSampling, int maxGenBatches,
+                    int maxStaleness) {
     }
 
     /** The policy update: {@code actor.*}. {@code optimizer} is the section {@link ModelOptimizer} reads. */
@@ -73,7 +75,8 @@ record RlConfig(long seed, int totalSteps, Rollouts rollouts, AdvantageEstimator
                 (float) rollout.getDouble("temperature"), rollout.getInt("top_k"), (float) rollout.getDouble("top_p"),
                 (float) rollout.getDouble("min_p"), seed, stopTokens);
         Rollouts rollouts = new Rollouts(config.getInt("data.train_batch_size"), sampling,
-                config.getBoolean("dynamic_sampling.enable"), config.getInt("dynamic_sampling.max_num_gen_batches"));
+                config.getBoolean("dynamic_sampling.enable"), config.getInt("dynamic_sampling.max_num_gen_batches"),
+                config.getInt("trainer.async.max_staleness"));
 
         AdvantageEstimator estimator = AdvantageEstimators.get(algorithm.getString("adv_estimator"));
         AdvantageConfig advantages = AdvantageConfig.DEFAULT.withGamma(algorithm.getDouble("gamma"))

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One reinforcement-learning step, the whole loop in one place:
@@ -48,6 +49,8 @@ public final class RlTrainer {
     private final PromptSource prompts;
     private final SamplingParams sampling;
     private KlController klController;
+    private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();   // async sampling only
+    private java.util.concurrent.ExecutorService samplingThread;                      // created when first used
 
     public RlTrainer(Config config, Transformer policy, RolloutWorker worker, PromptSource prompts) {
         this.config = RlConfig.from(config, worker.tokenizer().eosTokenId().stream().toArray());
@@ -93,7 +96,8 @@ public final class RlTrainer {
             critic.save(directory.resolve("critic"));
             criticOptimizer.save(directory.resolve("critic_optimizer.safetensors"));
         }
-        return new State(prompts.position(), klController.value());
+        return new State(ahead.isEmpty() ? prompts.position() : join(ahead.peekFirst().sampled()).promptPosition(),
+                klController.value());
     }
 
     /**
@@ -101,6 +105,9 @@ public final class RlTrainer {
      * file is named in the error.
      */
     public void restoreState(Path directory, State state) {
+        if (!ahead.isEmpty()) {
+            throw new IllegalStateException("restoreState after steps have run: batches are being sampled ahead");
+        }
         Checkpoints.loadWeights(directory.resolve("policy"), policy);
         Checkpoints.loadOptimizer(actorOptimizer, directory.resolve("actor_optimizer.safetensors"));
         if (critic != null) {
@@ -120,9 +127,12 @@ public final class RlTrainer {
         metrics.put("step", step);
         long start = System.nanoTime();
 
-        // 1. Rollouts: n scored responses per prompt (DAPO dynamic sampling keeps only the informative groups).
-        List<Rollout> generated = new ArrayList<>();
-        List<Rollout> kept = sampleRollouts(step, generated, metrics);
+        // 1. Rollouts: n scored responses per prompt (DAPO dynamic sampling keeps only the informative groups),
+        //    sampled now, or ahead while earlier steps trained (async, up to max_staleness updates behind).
+        Sampled sampled = sampled(step);
+        List<Rollout> generated = sampled.generated();
+        List<Rollout> kept = sampled.kept();
+        metrics.putAll(sampled.metrics());
         requireSomeRewards(step, generated);
         putRolloutMetrics(metrics, generated);
         long generatedAt = System.nanoTime();
@@ -199,12 +209,83 @@ public final class RlTrainer {
         return metrics;
     }
 
+    /** One step's rollouts: all of them, those kept to train on, and the sampling's metrics. */
+    private record Sampled(List<Rollout> generated, List<Rollout> kept, Map<String, Object> metrics,
+                           long promptPosition) {
+    }
+
+    /** A batch being sampled ahead for {@code step}. */
+    private record Ahead(int step, CompletableFuture<Sampled> sampled) {
+    }
+
+    /**
+     * Step {@code step}'s rollouts. Synchronous: sampled now by the current policy. Async (max_staleness k > 0,
+     * as AReaL and prime-rl): the batches of steps step..step+k are kept in flight on one sampling thread, each
+     * sampled by a frozen copy of the weights it was submitted under (so at most k updates behind, and the run
+     * reproduces: which weights sample which batch does not depend on timing), its rollouts stamped with that
+     * policy version, so the trainer recomputes π_old for them.
+     */
+    private Sampled sampled(int step) {
+        int staleness = config.rollouts().maxStaleness();
+        if (staleness == 0) {
+            return sample(step, policy, policyVersion());
+        }
+        if (!ahead.isEmpty() && ahead.peekFirst().step() != step) {
+            throw new IllegalStateException("async sampling holds step " + ahead.peekFirst().step()
+                    + " but step " + step + " was asked for");
+        }
+        int from = ahead.isEmpty() ? step : ahead.peekLast().step() + 1;
+        int until = Math.min(step + staleness, Math.max(step, config.totalSteps()));   // nothing past the run
+        if (from <= until) {
+            Transformer frozen = policy.copy();    // the live weights change while the batches sample
+            long version = policyVersion();
+            for (int ahead = from; ahead <= until; ahead++) {
+                int batchStep = ahead;
+                this.ahead.add(new Ahead(batchStep, CompletableFuture.supplyAsync(
+                        () -> sample(batchStep, frozen, version), samplingThread())));
+            }
+        }
+        Sampled sampled = join(ahead.poll().sampled());
+        Map<String, Object> metrics = new LinkedHashMap<>(sampled.metrics());
+        if (!sampled.generated().isEmpty()) {
+            metrics.put("async/staleness_optimizer_steps",
+                    policyVersion() - sampled.generated().get(0).policyVersion());
+        }
+        return new Sampled(sampled.generated(), sampled.kept(), metrics, sampled.promptPosition());
+    }
+
+    private java.util.concurrent.ExecutorService samplingThread() {
+        if (samplingThread == null) {
+            samplingThread = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().daemon().name("reason4j-async-sampling").factory());
+        }
+        return samplingThread;
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
+    }
+
+    /** Samples one step's batch with {@code sampler}'s weights, stamped with {@code version}. */
+    private Sampled sample(int step, Transformer sampler, long version) {
+        long position = prompts.position();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        List<Rollout> generated = new ArrayList<>();
+        List<Rollout> kept = sampleRollouts(step, sampler, version, generated, metrics);
+        return new Sampled(generated, kept, metrics, position);
+    }
+
     /**
      * Samples {@code data.train_batch_size} prompts' rollouts into {@code generated} and returns those to train on:
      * all of them, or with DAPO dynamic sampling (Yu et al. 2025, arXiv:2503.14476) the groups whose rewards
      * differ, sampling more batches until there are enough (or {@code max_num_gen_batches} is reached).
      */
-    private List<Rollout> sampleRollouts(int step, List<Rollout> generated, Map<String, Object> metrics) {
+    private List<Rollout> sampleRollouts(int step, Transformer sampler, long version, List<Rollout> generated,
+                                         Map<String, Object> metrics) {
         RlConfig.Rollouts settings = config.rollouts();
         List<Rollout> kept = new ArrayList<>();
         int generationBatches = 0;
@@ -212,7 +293,7 @@ public final class RlTrainer {
         do {
             List<Example> examples = prompts.next(settings.promptsPerStep());
             SamplingParams params = sampling.withSeed(Seeds.mix(Seeds.mix(config.seed(), step), generationBatches));
-            List<Rollout> rollouts = versioned(worker.rollout(policy, examples, params, nextGroup));
+            List<Rollout> rollouts = versioned(worker.rollout(sampler, examples, params, nextGroup), version);
             nextGroup += examples.size();
             generationBatches++;
             generated.addAll(rollouts);
@@ -240,12 +321,11 @@ public final class RlTrainer {
         return actorOptimizer.steps();
     }
 
-    /** Records the current policy version on rollouts whose sampler did not: they were sampled just now. */
-    private List<Rollout> versioned(List<Rollout> rollouts) {
+    /** Records the sampling policy's version on rollouts whose sampler did not. */
+    private static List<Rollout> versioned(List<Rollout> rollouts, long version) {
         List<Rollout> out = new ArrayList<>(rollouts.size());
         for (Rollout rollout : rollouts) {
-            out.add(rollout.policyVersion() == Rollout.UNVERSIONED ? rollout.withPolicyVersion(policyVersion())
-                    : rollout);
+            out.add(rollout.policyVersion() == Rollout.UNVERSIONED ? rollout.withPolicyVersion(version) : rollout);
         }
         return out;
     }
