@@ -541,7 +541,9 @@ public final class RlTrainer {
         metrics.put("response_length/clip_ratio", truncated / count);
         // Responses whose length limit max_position_embeddings cut below data.max_response_length.
         metrics.put("rollout/context_limited", contextLimited);
-        EpisodeMetrics.of(rollouts).forEach((name, value) -> metrics.put("agent/" + name, value));
+        // Wall time in tools goes with the other timings (time/ is what differs between two runs of one config).
+        EpisodeMetrics.of(rollouts).forEach((name, value) -> metrics.put(
+                name.equals("tool_seconds") ? "time/agent_tool_s" : "agent/" + name, value));
     }
 
     /** The rollouts of groups whose rewards are not all equal (a uniform group has zero GRPO advantage). */
