@@ -1,7 +1,9 @@
 package dev.reason4j.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -278,6 +280,265 @@ class RlTrainerTest {
             assertTrue(key.startsWith("time/") || !(key.endsWith("_s") || key.contains("timing")
                     || key.contains("memory") || key.contains("perf")), key);
         }
+    }
+
+    // ---- Rollout correction: outside engines and stale samples ----
+
+    private static RolloutWorker worker() {
+        return new SingleTurnWorker(tokenizer, Setup.chatFormatter(tokenizer), scorer);
+    }
+
+    private static RlTrainer trainer(Config config, RolloutWorker worker) throws Exception {
+        return new RlTrainer(config, Setup.policy(config, tokenizer), worker, prompts(config));
+    }
+
+    /** The local engine's rollouts, changed by {@code change} (another engine's log-probs, a mask, a replay). */
+    private static RolloutWorker changing(java.util.function.UnaryOperator<List<Rollout>> change) {
+        RolloutWorker local = worker();
+        return new RolloutWorker() {
+            @Override
+            public Tokenizer tokenizer() {
+                return tokenizer;
+            }
+
+            @Override
+            public List<Rollout> rollout(dev.reason4j.model.Transformer policy, List<Example> examples,
+                                         dev.reason4j.rollout.SamplingParams params, int firstGroup) {
+                return change.apply(local.rollout(policy, examples, params, firstGroup));
+            }
+        };
+    }
+
+    /**
+     * Another engine's log-probs of the samples Reason4j's engine draws, as vLLM's would be: each sampled token's
+     * log-prob lowered by {@code shift(t)}, the rollouts flagged not exact. {@code exact} keeps what the local
+     * engine returned, which is the training forward's bit for bit.
+     */
+    private static final class OutsideEngine {
+        final List<Rollout> exact = new ArrayList<>();
+        final List<Rollout> outside = new ArrayList<>();
+        final RolloutWorker worker;
+
+        OutsideEngine(java.util.function.IntToDoubleFunction shift) {
+            worker = changing(rollouts -> {
+                List<Rollout> out = new ArrayList<>();
+                for (Rollout rollout : rollouts) {
+                    float[] logProbs = rollout.logProbs().clone();
+                    for (int t = 0; t < logProbs.length; t++) {
+                        logProbs[t] = (float) (logProbs[t] - shift.applyAsDouble(t));
+                    }
+                    exact.add(rollout);
+                    outside.add(rollout.withEngineLogProbs(logProbs));
+                    out.add(outside.getLast());
+                }
+                return out;
+            });
+        }
+
+        /** Per sampled token of every rollout: log ρ = log π_old − log π_rollout, π_old being the exact one. */
+        List<Double> logRatios() {
+            List<Double> logRatios = new ArrayList<>();
+            for (int i = 0; i < exact.size(); i++) {
+                for (int t = 0; t < exact.get(i).logProbs().length; t++) {
+                    logRatios.add((double) exact.get(i).logProbs()[t] - (double) outside.get(i).logProbs()[t]);
+                }
+            }
+            return logRatios;
+        }
+    }
+
+    private static double number(Map<String, Object> metrics, String key) {
+        Object value = metrics.get(key);
+        assertTrue(value instanceof Number, key + " = " + value);
+        return ((Number) value).doubleValue();
+    }
+
+    /**
+     * Without any correction configured, outside log-probs still get π_old recomputed (PPO's ratio starts at 1:
+     * ppo_kl is exactly 0), and the gap metrics are those computed here from the engine's own numbers.
+     */
+    @Test
+    void outsideLogProbsAreMeasuredAndPpoRunsAgainstTheRecomputedPolicy() throws Exception {
+        OutsideEngine engine = new OutsideEngine(t -> 0.05 * (1 + t % 4));
+        Map<String, Object> metrics = trainer(config(), engine.worker).step(1);
+        double k1 = 0;
+        double maxDiff = 0;
+        double sumDiff = 0;
+        double tokens = 0;
+        for (int i = 0; i < engine.exact.size(); i++) {
+            float[] old = engine.exact.get(i).logProbs();
+            float[] rollout = engine.outside.get(i).logProbs();
+            for (int t = 0; t < old.length; t++) {
+                k1 += (double) rollout[t] - (double) old[t];
+                double diff = Math.abs(Math.exp(old[t]) - Math.exp(rollout[t]));
+                maxDiff = Math.max(maxDiff, diff);
+                sumDiff += diff;
+                tokens++;
+            }
+        }
+        assertTrue(maxDiff > 0, "the outside engine differs");
+        assertEquals(tokens, number(metrics, "training/rollout_probs_diff_tokens"));
+        assertEquals(maxDiff, number(metrics, "training/rollout_probs_diff_max"), 1e-15);
+        assertEquals(sumDiff / tokens, number(metrics, "training/rollout_probs_diff_mean"), 1e-15);
+        assertEquals(k1 / (tokens + 1e-8), number(metrics, "rollout_corr/kl"), 1e-12);
+        assertEquals(0.0, number(metrics, "actor/ppo_kl"), "the ratio is π_θ / recomputed π_old");
+        assertEquals(0.0, number(metrics, "rollout_corr/rollout_is_veto_fraction"));
+        assertFalse(metrics.containsKey("rollout_corr/rollout_is_mean"), "no IS weights unless configured");
+    }
+
+    /** Token-level TIS: the weights' statistics are those of min(exp(log ρ), C) computed here. */
+    @Test
+    void tokenTisWeightsAreTheTruncatedRatios() throws Exception {
+        OutsideEngine engine = new OutsideEngine(t -> 0.05 * (1 + t % 4));   // ρ = e^0.05 … e^0.2
+        double threshold = 1.1;
+        Map<String, Object> metrics = trainer(config("algorithm.rollout_correction.rollout_is=token",
+                "algorithm.rollout_correction.rollout_is_threshold=" + threshold), engine.worker).step(1);
+        List<Double> logRatios = engine.logRatios();
+        double n = logRatios.size();
+        double sum = 0;
+        double max = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double above = 0;
+        double clampedSum = 0;
+        for (double logRatio : logRatios) {
+            double ratio = Math.exp(logRatio);
+            sum += ratio;
+            max = Math.max(max, ratio);
+            min = Math.min(min, ratio);
+            above += ratio > threshold ? 1 : 0;
+            clampedSum += Math.min(threshold, Math.max(1 / threshold, ratio));
+        }
+        double clampedMean = clampedSum / (n + 1e-8);
+        double normalizedSquares = 0;
+        for (double logRatio : logRatios) {
+            double normalized = Math.min(threshold, Math.max(1 / threshold, Math.exp(logRatio))) / (clampedMean + 1e-8);
+            normalizedSquares += normalized * normalized;
+        }
+        assertTrue(above > 0 && above < n, "some weights are truncated, not all: " + above + " of " + n);
+        assertEquals(sum / (n + 1e-8), number(metrics, "rollout_corr/rollout_is_mean"), 1e-12);
+        assertEquals(max, number(metrics, "rollout_corr/rollout_is_max"), 1e-12);
+        assertEquals(min, number(metrics, "rollout_corr/rollout_is_min"), 1e-12);
+        assertEquals(above / (n + 1e-8), number(metrics, "rollout_corr/rollout_is_ratio_fraction_high"), 1e-12);
+        assertEquals(1 / (normalizedSquares / (n + 1e-8)), number(metrics, "rollout_corr/rollout_is_eff_sample_size"),
+                1e-12);
+    }
+
+    /**
+     * With one ratio r &lt; C on every token the weights are all r: the weighted loss and its gradient are r times
+     * the unweighted ones (the weights are constants, detached).
+     */
+    @Test
+    void aUniformWeightScalesTheLossAndTheGradient() throws Exception {
+        // A power of two: log π − 2⁻⁵ is exact in float, so log ρ = 2⁻⁵ exactly on every token.
+        double shift = 0.03125;
+        Map<String, Object> plain = trainer(config()).step(1);
+        Map<String, Object> weighted = trainer(config("algorithm.rollout_correction.rollout_is=token"),
+                new OutsideEngine(t -> shift).worker).step(1);
+        double ratio = Math.exp(0.03125);
+        assertEquals(ratio, number(weighted, "rollout_corr/rollout_is_max"));
+        assertEquals(ratio, number(weighted, "rollout_corr/rollout_is_min"));
+        assertEquals(ratio * number(plain, "actor/pg_loss"), number(weighted, "actor/pg_loss"), 1e-12);
+        // The gradient goes through the float model: equal to float precision.
+        double norm = number(plain, "actor/grad_norm");
+        assertEquals(ratio * norm, number(weighted, "actor/grad_norm"), 1e-5 * norm);
+        assertEquals(number(plain, "actor/entropy"), number(weighted, "actor/entropy"), "entropy is not weighted");
+    }
+
+    /**
+     * Token rejection: the tokens whose ratio leaves [1/2, 2] train exactly as if they had been masked out by the
+     * sampler (bit for bit: loss, gradient, the weights after the step), so they get mask 0 and zero gradient.
+     */
+    @Test
+    void rejectedTokensHaveMaskZeroAndNoGradient() throws Exception {
+        java.util.function.IntPredicate outOfBand = t -> t % 3 == 0;
+        OutsideEngine engine = new OutsideEngine(t -> outOfBand.test(t) ? 1.0 : 0.0);   // ρ = e or 1
+        RlTrainer rejecting = trainer(config("algorithm.rollout_correction.rollout_rs=token",
+                "algorithm.rollout_correction.rollout_rs_threshold=2.0"), engine.worker);
+        Map<String, Object> rejected = rejecting.step(1);
+
+        RolloutWorker masking = changing(rollouts -> rollouts.stream().map(r -> {
+            boolean[] trainable = r.trainable().clone();
+            for (int t = 0; t < trainable.length; t++) {
+                trainable[t] = trainable[t] && !outOfBand.test(t);
+            }
+            return new Rollout(r.example(), r.group(), r.promptTokens(), r.responseTokens(), r.logProbs(), trainable,
+                    r.tokenRewards(), r.truncated(), r.contextLimited(), r.responseText(), r.reward(),
+                    r.episodeMetrics());
+        }).toList());
+        RlTrainer masked = trainer(config(), masking);
+        Map<String, Object> reference = masked.step(1);
+
+        double rejectedTokens = 0;
+        for (Rollout rollout : engine.exact) {
+            for (int t = 0; t < rollout.responseTokens().length; t++) {
+                rejectedTokens += outOfBand.test(t) ? 1 : 0;
+            }
+        }
+        double tokens = number(rejected, "training/rollout_probs_diff_tokens");
+        assertEquals(rejectedTokens / (tokens + 1e-8), number(rejected, "rollout_corr/rollout_rs_masked_fraction"),
+                1e-12);
+        for (String key : List.of("actor/pg_loss", "actor/grad_norm", "actor/entropy", "actor/pg_clipfrac",
+                "critic/advantages/mean")) {
+            assertEquals(reference.get(key), rejected.get(key), key);
+        }
+        List<dev.reason4j.model.Parameter> after = rejecting.policy().parameters();
+        List<dev.reason4j.model.Parameter> expected = masked.policy().parameters();
+        for (int i = 0; i < after.size(); i++) {
+            assertArrayEquals(expected.get(i).data(), after.get(i).data(), after.get(i).name());
+        }
+    }
+
+    /**
+     * Rollouts an older policy sampled (policyVersion 0 at step 2) get π_old recomputed: PPO's ratio is 1 on the
+     * first forward; the same rollouts passed off as current are not, and the step's ratio starts away from 1.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void staleRolloutsGetTheirOldPolicyRecomputed(boolean recordVersion) throws Exception {
+        List<Rollout> first = new ArrayList<>();
+        RolloutWorker replay = changing(rollouts -> {
+            if (first.isEmpty()) {
+                first.addAll(rollouts);
+                return rollouts;
+            }
+            return first.stream().map(r -> recordVersion ? r.withPolicyVersion(0) : r).toList();
+        });
+        RlTrainer trainer = trainer(config(), replay);
+        assertEquals(0.0, number(trainer.step(1), "actor/ppo_kl"));
+        Map<String, Object> stale = trainer.step(2);
+        assertTrue(number(stale, "training/rollout_probs_diff_max") > 0, "the policy moved since sampling");
+        if (recordVersion) {
+            assertEquals(0.0, number(stale, "actor/ppo_kl"));
+        } else {
+            assertNotEquals(0.0, number(stale, "actor/ppo_kl"));
+        }
+    }
+
+    /** Correction on Reason4j's own, exact engine: π_old recomputed is the rollout's, every weight 1, no change. */
+    @Test
+    void correctionOnTheExactEngineChangesNoNumber() throws Exception {
+        Map<String, Object> plain = trainer(config()).step(1);
+        Map<String, Object> corrected = trainer(config("algorithm.rollout_correction.rollout_is=sequence",
+                "algorithm.rollout_correction.rollout_rs=geometric",
+                "algorithm.rollout_correction.rollout_rs_threshold=1.0001")).step(1);
+        assertEquals(1.0, number(corrected, "rollout_corr/rollout_is_max"));
+        assertEquals(1.0, number(corrected, "rollout_corr/rollout_is_min"));
+        assertEquals(0.0, number(corrected, "rollout_corr/rollout_rs_masked_fraction"));
+        for (String key : List.of("actor/pg_loss", "actor/grad_norm", "actor/entropy", "actor/ppo_kl",
+                "training/rollout_probs_diff_max", "rollout_corr/kl")) {
+            assertEquals(plain.get(key), corrected.get(key), key);
+        }
+    }
+
+    @Test
+    void badRolloutCorrectionSettingsAreNamed() {
+        assertEquals("algorithm.rollout_correction: rollout_rs_threshold must be set when rollout_rs is token "
+                        + "(verl requires it too)",
+                assertThrows(IllegalArgumentException.class, () -> trainer(config(
+                        "algorithm.rollout_correction.rollout_rs=token"))).getMessage());
+        assertEquals("algorithm.rollout_correction: unknown rollout_is 'seq'; expected one of token, sequence, or null",
+                assertThrows(IllegalArgumentException.class, () -> trainer(config(
+                        "algorithm.rollout_correction.rollout_is=seq"))).getMessage());
     }
 
     private static Rollout rollout(Example example, int group, double reward) {
