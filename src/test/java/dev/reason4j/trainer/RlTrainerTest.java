@@ -302,6 +302,11 @@ class RlTrainerTest {
             }
 
             @Override
+            public dev.reason4j.rollout.RolloutBackend backend() {
+                return local.backend();
+            }
+
+            @Override
             public List<Rollout> rollout(dev.reason4j.model.Transformer policy, List<Example> examples,
                                          dev.reason4j.rollout.SamplingParams params, int firstGroup) {
                 return change.apply(local.rollout(policy, examples, params, firstGroup));
