@@ -46,7 +46,7 @@ class RemoteEngineTest {
             hanging.hang = true;
             SamplingParams params = new SamplingParams(3, 6, 1f, 0, 1f, 0f, 11, new int[] {1});
             try (RemoteEngine fleet = new RemoteEngine(options(List.of(healthy.url(), dying.url(), hanging.url()),
-                    Duration.ofMillis(1500), 6))) {
+                    Duration.ofSeconds(4), 6))) {
                 List<CompletableFuture<List<Completion>>> futures = new ArrayList<>();
                 for (int p = 0; p < 12; p++) {
                     futures.add(fleet.submit(new Generator.Request(new int[] {3, 4 + p % 5, 9}, params, p)));
