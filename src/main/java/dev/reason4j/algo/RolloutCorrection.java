@@ -11,10 +11,10 @@ import java.util.Map;
  * log ρ = log π_old − log π_rollout:
  * <ul>
  *   <li>truncated importance sampling (TIS; Yao et al. 2025, "Your Efficient RL Framework Secretly Brings You
- *   Off-Policy RL Training"): weights w = min(ρ, C) per token, or min(∏ρ, C) per sequence, multiply each token's
+ *   Off-Policy RL Training", fengyao.notion.site/off-policy-rl): weights w = min(ρ, C) per token, or min(∏ρ, C) per sequence, multiply each token's
  *   policy-gradient loss (detached: they change the measure, not the objective);</li>
  *   <li>masked importance sampling / rejection (MIS; Liu, Li et al. 2025, "When Speed Kills Stability: Demystifying
- *   RL Collapse from the Training-Inference Mismatch"): tokens or sequences whose ratio — per token, the
+ *   RL Collapse from the Training-Inference Mismatch", richardli.xyz/rl-collapse): tokens or sequences whose ratio — per token, the
  *   sequence's product, or its geometric mean exp(mean log ρ) — lies outside [lower, upper] get mask 0;</li>
  *   <li>the veto: a sequence with any token ρ below a threshold is dropped;</li>
  *   <li>the mismatch metrics, all under {@code rollout_corr/}, and the gap {@code training/rollout_probs_diff_*}.</li>

@@ -391,6 +391,25 @@ class RlTrainerTest {
         assertFalse(metrics.containsKey("rollout_corr/rollout_is_mean"), "no IS weights unless configured");
     }
 
+    /**
+     * bypass_mode: outside log-probs are π_old as they are (no recomputation), so PPO's first ratio is
+     * π_θ / π_rollout = 1 / ρ and ppo_kl = mean(log π_rollout − log π_θ) is the k1 gap itself.
+     */
+    @Test
+    void bypassModeTrainsAgainstTheRolloutsLogProbs() throws Exception {
+        OutsideEngine engine = new OutsideEngine(t -> 0.05 * (1 + t % 4));
+        Map<String, Object> metrics = trainer(config("algorithm.rollout_correction.bypass_mode=true",
+                "actor.ppo_micro_batch_size=16"), engine.worker).step(1);   // one micro-batch: one masked mean
+        double k1 = 0;
+        for (double logRatio : engine.logRatios()) {
+            k1 += -logRatio;
+        }
+        double tokens = engine.logRatios().size();
+        assertEquals(k1 / (tokens + 1e-8), number(metrics, "actor/ppo_kl"), 1e-12);
+        assertNotEquals(0.0, k1);
+        assertFalse(metrics.containsKey("rollout_corr/rollout_is_veto_fraction"), "no correction step ran");
+    }
+
     /** Token-level TIS: the weights' statistics are those of min(exp(log ρ), C) computed here. */
     @Test
     void tokenTisWeightsAreTheTruncatedRatios() throws Exception {
