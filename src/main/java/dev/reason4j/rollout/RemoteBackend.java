@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +37,7 @@ public final class RemoteBackend implements RolloutBackend {
     private final Path weightsDirectory;
     private final String command;
     private final HttpClient client;
+    private final java.util.concurrent.atomic.AtomicLong syncMisses = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param weightsDirectory where the policy is written for the servers (a shared path); null with {@code NONE}
@@ -79,26 +81,44 @@ public final class RemoteBackend implements RolloutBackend {
         deleteOlderThan(step);
     }
 
-    /** Tells every server; one that refuses stops the run (sampling from stale weights would mislead). */
+    /**
+     * Tells every server. One that cannot be reached (down, or too slow) leaves the fleet until a later update
+     * reaches it, since it would sample from stale weights; one that answers with an error stops the run, as does
+     * a fleet that no server of which took the update.
+     */
     private void post(String path, Map<String, String> body) throws IOException {
-        for (URI endpoint : options.endpoints()) {
-            String base = endpoint.toString().replaceAll("/+$", "");
+        int reached = 0;
+        String lastProblem = null;
+        List<URI> all = options.endpoints();
+        for (int i = 0; i < all.size(); i++) {
+            String base = all.get(i).toString().replaceAll("/+$", "");
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(options.requestTimeout()).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             if (options.apiKey() != null) {
                 request.header("Authorization", "Bearer " + options.apiKey());
             }
+            HttpResponse<String> response;
             try {
-                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() / 100 != 2) {
-                    throw new IOException("weight sync: " + base + path + " answered HTTP " + response.statusCode()
-                            + ": " + response.body().lines().findFirst().orElse(""));
-                }
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException unreachable) {
+                engine.setExcluded(i, true);
+                syncMisses.incrementAndGet();
+                lastProblem = base + path + ": " + unreachable;
+                continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("weight sync interrupted", e);
             }
+            if (response.statusCode() / 100 != 2) {
+                throw new IOException("weight sync: " + base + path + " answered HTTP " + response.statusCode()
+                        + ": " + response.body().lines().findFirst().orElse(""));
+            }
+            engine.setExcluded(i, false);
+            reached++;
+        }
+        if (reached == 0) {
+            throw new IOException("weight sync: no server took the new weights; the last: " + lastProblem);
         }
     }
 
@@ -141,7 +161,9 @@ public final class RemoteBackend implements RolloutBackend {
 
     @Override
     public Map<String, Long> counters() {
-        return engine.counters();
+        Map<String, Long> counters = new java.util.LinkedHashMap<>(engine.counters());
+        counters.put("weight_sync_misses", syncMisses.get());
+        return counters;
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         final URI completions;
         long outstanding;      // guarded by the engine
         long restUntilNanos;   // guarded by the engine
+        boolean excluded;      // guarded by the engine: out of the fleet (it missed a weight update)
         int consecutiveFailures;
         final AtomicLong requests = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
@@ -105,11 +106,21 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("requests", completedRequests.get());
         counters.put("retries", retries.get());
+        counters.put("excluded", endpoints.stream().filter(e -> e.excluded).count());
         for (int i = 0; i < endpoints.size(); i++) {
             counters.put("endpoint" + i + "/requests", endpoints.get(i).requests.get());
             counters.put("endpoint" + i + "/failures", endpoints.get(i).failures.get());
         }
         return counters;
+    }
+
+    /**
+     * Takes the endpoint (by its index in {@code options.endpoints()}) out of the fleet or back in: a server that
+     * missed a weight update must not sample until it has the current weights.
+     */
+    public synchronized void setExcluded(int endpoint, boolean excluded) {
+        endpoints.get(endpoint).excluded = excluded;
+        notifyAll();
     }
 
     /** Sends the request until an endpoint answers it, at most {@code maxAttempts} times. */
@@ -151,12 +162,21 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
             synchronized (this) {
                 Endpoint best = null;
                 long soonest = Long.MAX_VALUE;
+                boolean anyIncluded = false;
                 for (Endpoint endpoint : endpoints) {
+                    if (endpoint.excluded) {
+                        continue;
+                    }
+                    anyIncluded = true;
                     if (endpoint.restUntilNanos - now > 0) {
                         soonest = Math.min(soonest, endpoint.restUntilNanos - now);
                     } else if (best == null || endpoint.outstanding < best.outstanding) {
                         best = endpoint;
                     }
+                }
+                if (!anyIncluded) {
+                    throw new IllegalStateException("no server of rollout.endpoints is in the fleet: each missed a "
+                            + "weight update");
                 }
                 if (best != null) {
                     best.outstanding += work;
