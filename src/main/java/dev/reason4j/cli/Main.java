@@ -16,6 +16,7 @@ public final class Main {
             new EvalCommand(),
             new GenerateCommand(),
             new ScoreCommand(),
+            new ServeCommand(),
             new TokenizeCommand(),
             new RenderChatCommand(),
             new VerifyMathCommand(),

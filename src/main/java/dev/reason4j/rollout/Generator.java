@@ -58,16 +58,33 @@ public final class Generator implements RolloutEngine {
     /**
      * One prompt to complete n times.
      *
-     * @param index the prompt's index in its batch: sample j draws from the RNG of (params.seed, index, j), and
-     *              completions report it as {@link Completion#promptIndex}
+     * @param index    the prompt's index in its batch: sample j draws from the RNG of (params.seed, index, j), and
+     *                 completions report it as {@link Completion#promptIndex}
+     * @param listener sees each token as it is sampled (streaming, stop strings), or null
      */
-    public record Request(int[] prompt, SamplingParams params, int index) {
+    public record Request(int[] prompt, SamplingParams params, int index, TokenListener listener) {
         public Request {
             if (prompt == null || prompt.length == 0) {
                 throw new IllegalArgumentException("prompt " + index + " is empty");
             }
             prompt = prompt.clone();
         }
+
+        public Request(int[] prompt, SamplingParams params, int index) {
+            this(prompt, params, index, null);
+        }
+    }
+
+    /**
+     * Sees each sampled token of a request, in order per sample, on the scheduler thread after the step's sampling:
+     * it must be quick (hand the token to another thread). It changes no token or log-prob of any sample.
+     */
+    public interface TokenListener {
+        /**
+         * @param top the position's top log-probs when the params ask for them, else null
+         * @return true to end this sample here, the token kept (finish STOP): e.g. a stop string was completed
+         */
+        boolean onToken(int sampleIndex, int token, float logProb, TopLogProbs top);
     }
 
     /** What the engine is doing, for metrics. */
@@ -135,7 +152,11 @@ public final class Generator implements RolloutEngine {
         return all;
     }
 
-    /** Queues a request; the future gets its n completions (in sample order) when the last one stops. */
+    /**
+     * Queues a request; the future gets its n completions (in sample order) when the last one stops. Cancelling the
+     * future ({@code future.cancel(true)}) aborts the request: before the next step it leaves the queue or the
+     * running batch and its KV blocks go back to the pool.
+     */
     @Override
     public CompletableFuture<List<Completion>> submit(Request request) {
         RequestState state = new RequestState(request);
@@ -230,6 +251,7 @@ public final class Generator implements RolloutEngine {
         final int[] tokens;
         final float[] logProbs;
         final float[] entropies;
+        final TopLogProbs[] topLogProbs;     // null unless the params ask for them
         final SplittableRandom rng;
         int length;
         int cached;
@@ -245,6 +267,7 @@ public final class Generator implements RolloutEngine {
             this.tokens = Arrays.copyOf(prompt, prompt.length + maxNew);
             this.logProbs = new float[maxNew];
             this.entropies = new float[maxNew];
+            this.topLogProbs = owner.params.topLogProbs() > 0 ? new TopLogProbs[maxNew] : null;
             this.length = prompt.length;
             this.rng = Sampler.rngFor(owner.params.seed(), owner.request.index(), sampleIndex);
             if (maxNew == 0) {
@@ -263,8 +286,9 @@ public final class Generator implements RolloutEngine {
 
         Completion completion() {
             return new Completion(owner.request.index(), sampleIndex, Arrays.copyOfRange(tokens, promptLength, length),
-                    Arrays.copyOf(logProbs, generated()), Arrays.copyOf(entropies, generated()), finish == null ? FinishReason.LENGTH : finish,
-                    owner.contextLimited);
+                    Arrays.copyOf(logProbs, generated()), Arrays.copyOf(entropies, generated()),
+                    finish == null ? FinishReason.LENGTH : finish, owner.contextLimited,
+                    topLogProbs == null ? List.of() : Arrays.asList(topLogProbs).subList(0, generated()));
         }
     }
 
@@ -336,9 +360,11 @@ public final class Generator implements RolloutEngine {
     /** One forward step over as many rows as fit. */
     private void step() {
         InferenceSession session = session();
+        dropCancelled();
         admit(session);
         Plan plan = plan(session);
         if (plan.rows == 0) {
+            publishStats(session);       // e.g. the last request was cancelled: show the freed slots
             return;
         }
         session.forward(plan.rows, plan.tokens, plan.positions, plan.tables);
@@ -351,9 +377,27 @@ public final class Generator implements RolloutEngine {
         steps++;
         rowsRun += plan.rows;
         // Published before the futures complete, so a caller that waited on one sees this step counted.
+        publishStats(session);
+        finished.forEach(RequestState::finishAll);
+    }
+
+    private void publishStats(InferenceSession session) {
         stats = new Stats(runningSequences(), waiting.size(), usedBlocks(), session.maxBlocks(), steps, rowsRun,
                 preemptions);
-        finished.forEach(RequestState::finishAll);
+    }
+
+    /** Requests whose future was cancelled leave the queue and the batch; their blocks are freed. */
+    private void dropCancelled() {
+        waiting.removeIf(r -> r.future.isDone());
+        running.removeIf(r -> {
+            if (!r.future.isDone()) {
+                return false;
+            }
+            for (Sequence s : r.samples) {
+                release(s);
+            }
+            return true;
+        });
     }
 
     /** KV blocks held by sequences now. */
@@ -575,6 +619,9 @@ public final class Generator implements RolloutEngine {
                 Sampler sampler = SAMPLERS.get().forParams(s.owner.params, vocab);
                 float[] logProbAndEntropy = new float[2];
                 int token = sampler.sample(logits, t[0] * vocab, s.rng, logProbAndEntropy);
+                if (s.topLogProbs != null) {
+                    s.topLogProbs[s.generated()] = sampler.topLogProbs(logits, t[0] * vocab);
+                }
                 s.logProbs[s.generated()] = logProbAndEntropy[0];
                 s.entropies[s.generated()] = logProbAndEntropy[1];
                 s.tokens[s.length++] = token;
@@ -584,11 +631,34 @@ public final class Generator implements RolloutEngine {
                     s.finish = FinishReason.LENGTH;
                 }
             });
+            notifyListeners(plan, first, chunk);
         }
         for (List<Sequence> samplers : plan.samplers) {
             for (Sequence s : samplers) {
                 if (s.finish != null) {
                     release(s);
+                }
+            }
+        }
+    }
+
+    /** Hands this chunk's new tokens to their requests' listeners, in order; a listener may end its sample. */
+    private static void notifyListeners(Plan plan, int first, int chunk) {
+        for (int i = first; i < first + chunk; i++) {
+            for (Sequence s : plan.samplers.get(i)) {
+                TokenListener listener = s.owner.request.listener();
+                if (listener == null || s.owner.future.isDone()) {
+                    continue;
+                }
+                int at = s.generated() - 1;
+                try {
+                    boolean stop = listener.onToken(s.sampleIndex, s.tokens[s.length - 1], s.logProbs[at],
+                            s.topLogProbs == null ? null : s.topLogProbs[at]);
+                    if (stop && s.finish == null) {
+                        s.finish = FinishReason.STOP;
+                    }
+                } catch (RuntimeException e) {
+                    s.owner.future.completeExceptionally(e);   // this request only: dropped before the next step
                 }
             }
         }

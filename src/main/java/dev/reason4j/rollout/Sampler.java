@@ -57,6 +57,39 @@ final class Sampler {
         return token;
     }
 
+    /**
+     * The {@code params.topLogProbs()} most likely tokens of this row (highest logit first, ties: lower id first)
+     * with their log-probs, by the same kernels and temperature as {@link #sample}'s: a token's entry equals the
+     * log-prob sample reports for it, bit for bit. Only called when asked; it draws nothing from the RNG.
+     */
+    TopLogProbs topLogProbs(float[] logits, int off) {
+        float invTemperature = params.temperature() == 0f ? 1f : 1f / params.temperature();
+        float[] stats = new float[2];
+        Ops.logSoftmaxStats(logits, off, vocabSize, invTemperature, stats);
+        int k = Math.min(params.topLogProbs(), vocabSize);
+        int[] tokens = new int[k];
+        int count = 0;
+        // Insertion into a sorted list of k: k is small (OpenAI allows at most 20).
+        for (int j = 0; j < vocabSize; j++) {
+            float value = logits[off + j];
+            if (count == k && !(value > logits[off + tokens[k - 1]])) {
+                continue;
+            }
+            int at = Math.min(count, k - 1);
+            while (at > 0 && value > logits[off + tokens[at - 1]]) {
+                tokens[at] = tokens[at - 1];
+                at--;
+            }
+            tokens[at] = j;
+            count = Math.min(k, count + 1);
+        }
+        float[] logProbs = new float[k];
+        for (int i = 0; i < k; i++) {
+            logProbs[i] = Ops.logProb(logits, off, tokens[i], invTemperature, stats[0]);
+        }
+        return new TopLogProbs(tokens, logProbs);
+    }
+
     private int draw(SplittableRandom rng) {
         boolean truncate = params.topK() > 0 || params.topP() < 1f || params.minP() > 0f;
         double u = rng.nextDouble();

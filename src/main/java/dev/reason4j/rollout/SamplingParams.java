@@ -13,9 +13,11 @@ import java.util.Arrays;
  * @param minP           keep tokens with p ≥ minP · p_max; 0 = off
  * @param seed           base seed; sample (prompt i, sample j) uses its own RNG from (seed, i, j)
  * @param stopTokenIds   sampling one of these ends the sample (reason STOP)
+ * @param topLogProbs    report the log-probs of this many most likely tokens at each position
+ *                       ({@link Completion#topLogProbs}); 0 = off, and the sampler does no extra work
  */
 public record SamplingParams(int n, int maxNewTokens, float temperature, int topK, float topP, float minP, long seed,
-                             int[] stopTokenIds) {
+                             int[] stopTokenIds, int topLogProbs) {
 
     public SamplingParams {
         if (n < 1) {
@@ -36,7 +38,16 @@ public record SamplingParams(int n, int maxNewTokens, float temperature, int top
         if (!(minP >= 0f && minP <= 1f)) {
             throw new IllegalArgumentException("sampling minP must be in [0, 1], got " + minP);
         }
+        if (topLogProbs < 0) {
+            throw new IllegalArgumentException("sampling topLogProbs must be ≥ 0 (0 = off), got " + topLogProbs);
+        }
         stopTokenIds = stopTokenIds == null ? new int[0] : stopTokenIds.clone();
+    }
+
+    /** Parameters without top log-probs. */
+    public SamplingParams(int n, int maxNewTokens, float temperature, int topK, float topP, float minP, long seed,
+                          int[] stopTokenIds) {
+        this(n, maxNewTokens, temperature, topK, topP, minP, seed, stopTokenIds, 0);
     }
 
     /** One sample, up to 256 new tokens, temperature 1, no truncation, seed 0, no stop tokens. */
@@ -45,35 +56,39 @@ public record SamplingParams(int n, int maxNewTokens, float temperature, int top
     }
 
     public SamplingParams withN(int value) {
-        return new SamplingParams(value, maxNewTokens, temperature, topK, topP, minP, seed, stopTokenIds);
+        return new SamplingParams(value, maxNewTokens, temperature, topK, topP, minP, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withMaxNewTokens(int value) {
-        return new SamplingParams(n, value, temperature, topK, topP, minP, seed, stopTokenIds);
+        return new SamplingParams(n, value, temperature, topK, topP, minP, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withTemperature(float value) {
-        return new SamplingParams(n, maxNewTokens, value, topK, topP, minP, seed, stopTokenIds);
+        return new SamplingParams(n, maxNewTokens, value, topK, topP, minP, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withTopK(int value) {
-        return new SamplingParams(n, maxNewTokens, temperature, value, topP, minP, seed, stopTokenIds);
+        return new SamplingParams(n, maxNewTokens, temperature, value, topP, minP, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withTopP(float value) {
-        return new SamplingParams(n, maxNewTokens, temperature, topK, value, minP, seed, stopTokenIds);
+        return new SamplingParams(n, maxNewTokens, temperature, topK, value, minP, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withMinP(float value) {
-        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, value, seed, stopTokenIds);
+        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, value, seed, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withSeed(long value) {
-        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, value, stopTokenIds);
+        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, value, stopTokenIds, topLogProbs);
     }
 
     public SamplingParams withStopTokenIds(int... ids) {
-        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, seed, ids);
+        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, seed, ids, topLogProbs);
+    }
+
+    public SamplingParams withTopLogProbs(int value) {
+        return new SamplingParams(n, maxNewTokens, temperature, topK, topP, minP, seed, stopTokenIds, value);
     }
 
     boolean isStop(int token) {
@@ -89,7 +104,7 @@ public record SamplingParams(int n, int maxNewTokens, float temperature, int top
     public String toString() {
         return "SamplingParams[n=" + n + ", maxNewTokens=" + maxNewTokens + ", temperature=" + temperature
                 + ", topK=" + topK + ", topP=" + topP + ", minP=" + minP + ", seed=" + seed
-                + ", stopTokenIds=" + Arrays.toString(stopTokenIds) + "]";
+                + ", stopTokenIds=" + Arrays.toString(stopTokenIds) + ", topLogProbs=" + topLogProbs + "]";
     }
 
     @Override
