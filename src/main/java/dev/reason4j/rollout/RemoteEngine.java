@@ -140,6 +140,10 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
                 release(endpoint, work, true);
                 completedRequests.incrementAndGet();
                 return completions;
+            } catch (RequestRefused e) {
+                release(endpoint, work, true);
+                throw new IllegalArgumentException("rollout request " + request.index() + " was refused: "
+                        + e.getMessage() + " (check rollout.model, rollout.api_key and the sampling settings)");
             } catch (IOException | RuntimeException e) {
                 release(endpoint, work, false);
                 endpoint.failures.incrementAndGet();
@@ -246,7 +250,7 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         body.put("min_p", params.minP());
         // One seed per request: the servers' RNGs are their own, so the sample streams differ from a local run's.
         body.put("seed", Seeds.mix(params.seed(), request.index()) & 0x7fffffffL);
-        body.put("logprobs", 1);
+        body.put("logprobs", 0);     // the sampled tokens' log-probs only (OpenAI's and vLLM's meaning of 0)
         body.put("return_token_ids", true);
         body.put("skip_special_tokens", false);
         ArrayNode stop = body.putArray("stop_token_ids");
@@ -264,8 +268,13 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
             http.header("Authorization", "Bearer " + options.apiKey());
         }
         HttpResponse<String> response = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
+        int status = response.statusCode();
+        if (status / 100 == 4 && status != 408 && status != 429) {
+            // The request itself is wrong (a model name, a parameter, the key): every server would say the same.
+            throw new RequestRefused(endpoint.completions + ": HTTP " + status + ": " + abbreviate(response.body()));
+        }
+        if (status != 200) {
+            throw new IOException("HTTP " + status + ": " + abbreviate(response.body()));
         }
         JsonNode answer = JSON.readTree(response.body());
         return options.api() == Api.OPENAI ? completions(answer, request) : sglangCompletions(answer, request);
@@ -343,6 +352,13 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
                     false);
         }
         return List.of(ordered);
+    }
+
+    /** A 4xx answer: the request, not the server, is wrong, so no other server is tried. */
+    private static final class RequestRefused extends RuntimeException {
+        RequestRefused(String message) {
+            super(message);
+        }
     }
 
     private static String abbreviate(String text) {

@@ -30,6 +30,7 @@ public final class FakeFleetServer implements AutoCloseable {
     public final AtomicInteger weightLoads = new AtomicInteger();
     public volatile int failAfter = Integer.MAX_VALUE;     // answer 500 after this many requests
     public volatile boolean hang;
+    public volatile int status = 200;                       // another status: answer it with an error body
 
     public FakeFleetServer(Transformer model) throws IOException {
         this.model = model;
@@ -102,6 +103,10 @@ public final class FakeFleetServer implements AutoCloseable {
             JsonNode body = JSON.readTree(exchange.getRequestBody());
             if (hang) {
                 Thread.sleep(30_000);
+            }
+            if (status != 200) {
+                reply(exchange, status, "{\"error\": {\"message\": \"refused\", \"code\": " + status + "}}");
+                return;
             }
             if (answered.get() >= failAfter) {
                 reply(exchange, 500, "{\"error\": {\"message\": \"down\"}}");

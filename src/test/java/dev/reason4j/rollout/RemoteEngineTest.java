@@ -111,6 +111,24 @@ class RemoteEngineTest {
     }
 
     @Test
+    void aRequestTheServerRefusesFailsAtOnceWithoutTryingOthers() throws Exception {
+        Transformer model = Transformer.create(GeneratorTest.CONFIG, 5);
+        try (FakeFleetServer first = new FakeFleetServer(model); FakeFleetServer second = new FakeFleetServer(model)) {
+            first.status = 404;
+            second.status = 404;
+            try (RemoteEngine fleet = new RemoteEngine(options(List.of(first.url(), second.url()),
+                    Duration.ofSeconds(5), 5))) {
+                CompletionException failure = assertThrows(CompletionException.class, () -> fleet.submit(
+                        new Generator.Request(new int[] {3}, SamplingParams.defaults().withMaxNewTokens(2), 0))
+                        .join());
+                assertTrue(failure.getCause().getMessage().contains("was refused"), failure.getCause().getMessage());
+                assertTrue(failure.getCause().getMessage().contains("HTTP 404"), failure.getCause().getMessage());
+                assertEquals(0L, fleet.counters().get("retries"));
+            }
+        }
+    }
+
+    @Test
     void aFleetThatNeverAnswersFailsTheRequestWithTheLastError() throws Exception {
         Transformer model = Transformer.create(GeneratorTest.CONFIG, 5);
         try (FakeFleetServer down = new FakeFleetServer(model)) {

@@ -40,9 +40,10 @@ class FleetProcessesTest {
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "dev.reason4j.cli.Main", "serve",
-                "--model", model.toString(), "--port", "0", "--api-key", "fleet-key",
+                "--model", model.toString(), "--dtype", "f32", "--served-model-name", "policy", "--port", "0",
+                "--api-key", "fleet-key",
                 "--weights-root", weightsRoot.toString()).redirectErrorStream(true).start();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().start(() -> {    // blocks on the child's pipe: not a virtual thread
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -85,11 +86,12 @@ class FleetProcessesTest {
                 urls.add("http://127.0.0.1:" + port.get(60, TimeUnit.SECONDS));
             }
             settings.addAll(List.of("rollout.backend=remote", "rollout.endpoints=[" + String.join(", ", urls) + "]",
-                    "rollout.api_key=fleet-key", "rollout.weights_dir=" + temp.resolve("weights"),
+                    "rollout.api_key=fleet-key", "rollout.model=policy", "rollout.weights_dir=" + temp.resolve("weights"),
                     "rollout.weight_sync=reason4j", "rollout.request_timeout_s=60", "rollout.max_attempts=6"));
             Config config = Config.load(null, settings);
             try (AsyncRewardScorer scorer = Setup.rewardScorer(config)) {
-                RolloutWorker remote = Setup.rolloutWorker(config, tokenizer, Setup.chatFormatter(tokenizer), scorer);
+                RolloutWorker remote = Setup.rolloutWorker(config, tokenizer, Setup.chatFormatter(tokenizer),
+                        scorer);
                 List<List<Rollout>> byStep = new ArrayList<>();
                 RolloutWorker recording = new RolloutWorker() {
                     @Override
@@ -116,9 +118,13 @@ class FleetProcessesTest {
                     if (step == 2) {
                         // Kill the first server once the step's first request has been answered.
                         long before = remote.backend().counters().get("requests");
-                        Thread.ofVirtual().start(() -> {
-                            while (remote.backend().counters().get("requests") == before) {
-                                Thread.onSpinWait();
+                        Thread.ofPlatform().daemon().start(() -> {
+                            try {
+                                while (remote.backend().counters().get("requests") == before) {
+                                    Thread.sleep(1);
+                                }
+                            } catch (InterruptedException e) {
+                                return;
                             }
                             servers.get(0).destroyForcibly();   // SIGKILL
                         });
@@ -131,7 +137,7 @@ class FleetProcessesTest {
                         samplesPerPrompt.merge(rollout.group(), 1, Integer::sum);
                     }
                     assertEquals(8, samplesPerPrompt.size(), "step " + step);
-                    samplesPerPrompt.values().forEach(n -> assertEquals(4, n, "samples per prompt: " + samplesPerPrompt));
+                    samplesPerPrompt.values().forEach(n -> assertEquals(4, n, "per prompt: " + samplesPerPrompt));
                     if (step >= 2) {
                         assertTrue(!servers.get(0).isAlive(), "the first server was killed");
                         assertTrue((Long) metrics.get("rollout/remote_retries") > 0, metrics.toString());
