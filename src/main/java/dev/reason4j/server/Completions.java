@@ -203,8 +203,8 @@ final class Completions {
                     break;
                 }
             }
-            if (toolCalls != null) {
-                continue;                  // sent whole at the end
+            if (toolCalls != null || delta.text().isEmpty() && !request.logprobs() && !request.returnTokenIds()) {
+                continue;                  // with tools: sent whole at the end; else nothing to say yet
             }
             ObjectNode chunk = header(id, object, created);
             ObjectNode choice = chunk.putArray("choices").addObject();
