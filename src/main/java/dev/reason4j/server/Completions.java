@@ -148,9 +148,11 @@ final class Completions {
             if (!request.logprobs()) {
                 choice.putNull("logprobs");
             } else if (chat) {
-                choice.set("logprobs", Responses.chatLogprobs(model, c, 0, c.tokens().length, request.topLogprobs()));
+                choice.set("logprobs", Responses.chatLogprobs(model, c.tokens(), c.logProbs(), c.topLogProbs(), 0,
+                        c.tokens().length, request.topLogprobs()));
             } else {
-                choice.set("logprobs", Responses.textLogprobs(model, c, 0, c.tokens().length, request.topLogprobs(), 0));
+                choice.set("logprobs", Responses.textLogprobs(model, c.tokens(), c.logProbs(), c.topLogProbs(), 0,
+                        c.tokens().length, request.topLogprobs(), 0));
             }
             choice.put("finish_reason", Responses.finishReason(c, calls));
             if (request.returnTokenIds()) {
@@ -209,15 +211,16 @@ final class Completions {
             ObjectNode chunk = header(id, object, created);
             ObjectNode choice = chunk.putArray("choices").addObject();
             choice.put("index", delta.choice());
-            Completion one = new Completion(0, 0, new int[]{delta.token()}, new float[]{delta.logProb()},
-                    new float[1], null, false, delta.top() == null ? List.of() : List.of(delta.top()));
+            int[] token = {delta.token()};
+            float[] logProb = {delta.logProb()};
+            List<TopLogProbs> top = delta.top() == null ? List.of() : List.of(delta.top());
             if (chat) {
                 choice.putObject("delta").put("content", delta.text());
                 choice.set("logprobs", request.logprobs()
-                        ? Responses.chatLogprobs(model, one, 0, 1, request.topLogprobs()) : null);
+                        ? Responses.chatLogprobs(model, token, logProb, top, 0, 1, request.topLogprobs()) : null);
             } else {
                 choice.put("text", delta.text());
-                choice.set("logprobs", request.logprobs() ? Responses.textLogprobs(model, one, 0, 1,
+                choice.set("logprobs", request.logprobs() ? Responses.textLogprobs(model, token, logProb, top, 0, 1,
                         request.topLogprobs(), textOffsets[delta.choice()]) : null);
                 textOffsets[delta.choice()] += model.tokenText(delta.token()).length();
             }
@@ -251,8 +254,8 @@ final class Completions {
                         }
                     }
                     if (request.logprobs()) {
-                        choice.set("logprobs", Responses.chatLogprobs(model, c, 0, c.tokens().length,
-                                request.topLogprobs()));
+                        choice.set("logprobs", Responses.chatLogprobs(model, c.tokens(), c.logProbs(),
+                                c.topLogProbs(), 0, c.tokens().length, request.topLogprobs()));
                     }
                     if (request.returnTokenIds()) {
                         choice.set("token_ids", Responses.ids(c.tokens()));
