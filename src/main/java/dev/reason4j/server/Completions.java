@@ -21,6 +21,9 @@ final class Completions {
     /** Where a streamed response goes: one server-sent event per call ({@code data: …}). */
     interface EventSink {
         void send(String data) throws IOException;
+
+        /** Runs {@code action} if the connection fails before the answer is written (the client went away). */
+        void onClientGone(Runnable action);
     }
 
     private final ServedModel model;
@@ -100,14 +103,14 @@ final class Completions {
             Generation generation = new Generation(model.engine().generator(), prompts, params, request, model,
                     toolCalls != null);
             metrics.promptTokens.add(generation.promptTokens());
+            sink.onClientGone(() -> cancel(generation));
             String id = Responses.newId(chat ? "chatcmpl-" : "cmpl-");
             long created = System.currentTimeMillis() / 1000;
             if (request.stream()) {
                 try {
                     stream(generation, request, chat, toolCalls, sink, id, created);
                 } catch (IOException gone) {
-                    generation.cancel();      // the client went away: its engine slots are freed
-                    metrics.cancelled.increment();
+                    cancel(generation);
                     throw gone;
                 }
                 return null;
@@ -117,6 +120,13 @@ final class Completions {
             return body(generation, completions, request, chat, toolCalls, id, created);
         } finally {
             metrics.inFlight.decrementAndGet();
+        }
+    }
+
+    /** The client went away: the request leaves the engine, its slots and KV blocks freed. Counted once. */
+    private void cancel(Generation generation) {
+        if (generation.cancel()) {
+            metrics.cancelled.increment();
         }
     }
 

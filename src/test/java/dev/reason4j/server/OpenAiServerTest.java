@@ -519,6 +519,35 @@ class OpenAiServerTest {
         }
     }
 
+    @Test
+    void aNonStreamedRequestWhoseClientLeavesIsCancelled() throws Exception {
+        try (OpenAiServer own = OpenAiServer.start(modelDir, Precision.FP32,
+                new OpenAiServer.Options("127.0.0.1", 0, null, null, root, 4, "tiny"))) {
+            String body = ENDLESS.replace("\"stream\": true", "\"stream\": false");
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", own.port())) {
+                socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                        + "application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                        + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                long deadline = System.nanoTime() + 60_000_000_000L;     // a hang guard, not a speed check
+                while (!get(own, "/metrics").contains("\nreason4j_batch_size 1\n") && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            String metrics = "";
+            while (System.nanoTime() < deadline) {
+                metrics = get(own, "/metrics");
+                if (metrics.contains("\nreason4j_batch_size 0\n")) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(metrics.contains("\nreason4j_requests_cancelled_total 1\n"), metrics);
+            assertTrue(metrics.contains("\nreason4j_kv_blocks_used 0\n"), metrics);
+        }
+    }
+
     private static byte[] readAll(InputStream in) {
         try {
             return in.readAllBytes();
