@@ -64,7 +64,7 @@ final class Completions {
         }
         int[] ids = model.tokenizer.encode(prompt, false);
         SamplingRequest request = SamplingRequest.parse(body, true, model.chatStopIds);
-        SamplingParams params = request.forPrompt(ids.length, model.contextLength);
+        SamplingParams params = request.forPrompt(ids.length, model.contextLength, "messages");
         return run(List.of(ids), List.of(params), request, true, toolCalls, sink);
     }
 
@@ -75,7 +75,7 @@ final class Completions {
         SamplingRequest request = SamplingRequest.parse(body, false, model.stopIds);
         List<SamplingParams> params = new ArrayList<>();
         for (int[] prompt : prompts) {
-            params.add(request.forPrompt(prompt.length, model.contextLength));
+            params.add(request.forPrompt(prompt.length, model.contextLength, "prompt"));
         }
         return run(prompts, params, request, false, null, sink);
     }

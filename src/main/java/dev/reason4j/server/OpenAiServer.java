@@ -270,7 +270,14 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
+    /** The largest request body read (a long prompt as token ids is a few MB). */
+    private static final long MAX_BODY_BYTES = 64L << 20;
+
     private static JsonNode body(Request request) throws IOException {
+        if (request.getLength() > MAX_BODY_BYTES) {
+            throw new ApiError(413, "invalid_request_error", "the request body has " + request.getLength()
+                    + " bytes, more than the server reads (" + MAX_BODY_BYTES + ")", null, "request_too_large");
+        }
         String text = Content.Source.asString(request, StandardCharsets.UTF_8);
         try {
             JsonNode body = Responses.JSON.readTree(text);

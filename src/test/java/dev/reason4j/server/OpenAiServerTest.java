@@ -399,10 +399,25 @@ class OpenAiServerTest {
                         .build()));
         assertEquals("stream_options", options.param().orElseThrow());
 
+        BadRequestException topP = assertThrows(BadRequestException.class,
+                () -> client.chat().completions().create(chat("hi").topP(0.0).build()));
+        assertEquals("top_p", topP.param().orElseThrow());
+
         NotFoundException unknown = assertThrows(NotFoundException.class,
                 () -> client.chat().completions().create(chat("hi").model("gpt-9").build()));
         assertEquals("model_not_found", unknown.code().orElseThrow());
         assertEquals("model", unknown.param().orElseThrow());
+    }
+
+    @Test
+    void aBodyPastTheLimitIsRefusedUnread() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Length: 100000000\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            String reply = new String(socket.getInputStream().readNBytes(12), StandardCharsets.UTF_8);
+            assertEquals("HTTP/1.1 413", reply);
+        }
     }
 
     @Test
