@@ -21,6 +21,9 @@ final class Completions {
     /** Where a streamed response goes: one server-sent event per call ({@code data: …}). */
     interface EventSink {
         void send(String data) throws IOException;
+
+        /** Runs {@code action} if the connection fails before the answer is written (the client went away). */
+        void onClientGone(Runnable action);
     }
 
     private final ServedModel model;
@@ -61,7 +64,7 @@ final class Completions {
         }
         int[] ids = model.tokenizer.encode(prompt, false);
         SamplingRequest request = SamplingRequest.parse(body, true, model.chatStopIds);
-        SamplingParams params = request.forPrompt(ids.length, model.contextLength);
+        SamplingParams params = request.forPrompt(ids.length, model.contextLength, "messages");
         return run(List.of(ids), List.of(params), request, true, toolCalls, sink);
     }
 
@@ -72,7 +75,7 @@ final class Completions {
         SamplingRequest request = SamplingRequest.parse(body, false, model.stopIds);
         List<SamplingParams> params = new ArrayList<>();
         for (int[] prompt : prompts) {
-            params.add(request.forPrompt(prompt.length, model.contextLength));
+            params.add(request.forPrompt(prompt.length, model.contextLength, "prompt"));
         }
         return run(prompts, params, request, false, null, sink);
     }
@@ -100,14 +103,14 @@ final class Completions {
             Generation generation = new Generation(model.engine().generator(), prompts, params, request, model,
                     toolCalls != null);
             metrics.promptTokens.add(generation.promptTokens());
+            sink.onClientGone(() -> cancel(generation));
             String id = Responses.newId(chat ? "chatcmpl-" : "cmpl-");
             long created = System.currentTimeMillis() / 1000;
             if (request.stream()) {
                 try {
                     stream(generation, request, chat, toolCalls, sink, id, created);
                 } catch (IOException gone) {
-                    generation.cancel();      // the client went away: its engine slots are freed
-                    metrics.cancelled.increment();
+                    cancel(generation);
                     throw gone;
                 }
                 return null;
@@ -117,6 +120,13 @@ final class Completions {
             return body(generation, completions, request, chat, toolCalls, id, created);
         } finally {
             metrics.inFlight.decrementAndGet();
+        }
+    }
+
+    /** The client went away: the request leaves the engine, its slots and KV blocks freed. Counted once. */
+    private void cancel(Generation generation) {
+        if (generation.cancel()) {
+            metrics.cancelled.increment();
         }
     }
 
@@ -148,9 +158,11 @@ final class Completions {
             if (!request.logprobs()) {
                 choice.putNull("logprobs");
             } else if (chat) {
-                choice.set("logprobs", Responses.chatLogprobs(model, c, 0, c.tokens().length, request.topLogprobs()));
+                choice.set("logprobs", Responses.chatLogprobs(model, c.tokens(), c.logProbs(), c.topLogProbs(), 0,
+                        c.tokens().length, request.topLogprobs()));
             } else {
-                choice.set("logprobs", Responses.textLogprobs(model, c, 0, c.tokens().length, request.topLogprobs(), 0));
+                choice.set("logprobs", Responses.textLogprobs(model, c.tokens(), c.logProbs(), c.topLogProbs(), 0,
+                        c.tokens().length, request.topLogprobs(), 0));
             }
             choice.put("finish_reason", Responses.finishReason(c, calls));
             if (request.returnTokenIds()) {
@@ -203,21 +215,22 @@ final class Completions {
                     break;
                 }
             }
-            if (toolCalls != null) {
-                continue;                  // sent whole at the end
+            if (toolCalls != null || delta.text().isEmpty() && !request.logprobs() && !request.returnTokenIds()) {
+                continue;                  // with tools: sent whole at the end; else nothing to say yet
             }
             ObjectNode chunk = header(id, object, created);
             ObjectNode choice = chunk.putArray("choices").addObject();
             choice.put("index", delta.choice());
-            Completion one = new Completion(0, 0, new int[]{delta.token()}, new float[]{delta.logProb()},
-                    new float[1], null, false, delta.top() == null ? List.of() : List.of(delta.top()));
+            int[] token = {delta.token()};
+            float[] logProb = {delta.logProb()};
+            List<TopLogProbs> top = delta.top() == null ? List.of() : List.of(delta.top());
             if (chat) {
                 choice.putObject("delta").put("content", delta.text());
                 choice.set("logprobs", request.logprobs()
-                        ? Responses.chatLogprobs(model, one, 0, 1, request.topLogprobs()) : null);
+                        ? Responses.chatLogprobs(model, token, logProb, top, 0, 1, request.topLogprobs()) : null);
             } else {
                 choice.put("text", delta.text());
-                choice.set("logprobs", request.logprobs() ? Responses.textLogprobs(model, one, 0, 1,
+                choice.set("logprobs", request.logprobs() ? Responses.textLogprobs(model, token, logProb, top, 0, 1,
                         request.topLogprobs(), textOffsets[delta.choice()]) : null);
                 textOffsets[delta.choice()] += model.tokenText(delta.token()).length();
             }
@@ -251,8 +264,8 @@ final class Completions {
                         }
                     }
                     if (request.logprobs()) {
-                        choice.set("logprobs", Responses.chatLogprobs(model, c, 0, c.tokens().length,
-                                request.topLogprobs()));
+                        choice.set("logprobs", Responses.chatLogprobs(model, c.tokens(), c.logProbs(),
+                                c.topLogProbs(), 0, c.tokens().length, request.topLogprobs()));
                     }
                     if (request.returnTokenIds()) {
                         choice.set("token_ids", Responses.ids(c.tokens()));

@@ -7,7 +7,9 @@ import dev.reason4j.rollout.TopLogProbs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.io.IOException;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -69,12 +71,17 @@ final class Generation {
         return futures.stream().allMatch(CompletableFuture::isDone);
     }
 
-    /** Every choice's completion, in choice order (waits). An engine failure is rethrown as it is. */
-    List<Completion> completions() {
+    /**
+     * Every choice's completion, in choice order (waits). An engine failure is rethrown as it is; a request cancelled
+     * because its client went away is an IOException.
+     */
+    List<Completion> completions() throws IOException {
         List<Completion> all = new ArrayList<>(texts.length);
         for (CompletableFuture<List<Completion>> future : futures) {
             try {
                 all.addAll(future.join());
+            } catch (CancellationException gone) {
+                throw new IOException("the client went away", gone);
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
             }
@@ -92,9 +99,13 @@ final class Generation {
         return texts[choice].text();
     }
 
-    /** Aborts every prompt of the request in the engine (a client went away). */
-    void cancel() {
-        futures.forEach(f -> f.cancel(true));
+    /** Aborts every prompt of the request in the engine (a client went away); false when it had already ended. */
+    boolean cancel() {
+        boolean any = false;
+        for (CompletableFuture<List<Completion>> future : futures) {
+            any |= future.cancel(true);
+        }
+        return any;
     }
 
     int promptTokens() {

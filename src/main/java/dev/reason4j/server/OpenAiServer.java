@@ -130,7 +130,7 @@ public final class OpenAiServer implements AutoCloseable {
                     requireKey(request, options.apiKey());
                     requireMethod(method, "POST", path);
                     JsonNode body = body(request);
-                    Sse sse = new Sse(response);
+                    Sse sse = new Sse(request, response);
                     ObjectNode answer = path.equals("/v1/completions") ? completions.text(body, sse)
                             : completions.chat(body, sse);
                     if (answer != null) {
@@ -162,25 +162,25 @@ public final class OpenAiServer implements AutoCloseable {
             }
         } catch (ApiError error) {
             status = error.status;
-            answerError(response, callback, error);
+            answerError(request, response, callback, error);
         } catch (IOException | InterruptedException gone) {
             status = 499;                 // the client closed the connection (nginx's code)
             callback.failed(gone);
         } catch (RuntimeException | Error e) {
             status = 500;
             System.err.println("reason4j serve: " + method + " " + path + " failed: " + e);
-            answerError(response, callback, new ApiError(500, "server_error", "internal error: " + e.getMessage(),
+            answerError(request, response, callback, new ApiError(500, "server_error", "internal error: " + e.getMessage(),
                     null, null));
         } finally {
             metrics.count(route, status);
         }
     }
 
-    private void answerError(Response response, Callback callback, ApiError error) {
+    private void answerError(Request request, Response response, Callback callback, ApiError error) {
         if (response.isCommitted()) {
             // A stream already started: the error goes in an event, as OpenAI's streams report one.
             try {
-                new Sse(response).send(Responses.write(Responses.error(error)));
+                new Sse(request, response).send(Responses.write(Responses.error(error)));
                 response.write(true, ByteBuffer.allocate(0), callback);
             } catch (IOException e) {
                 callback.failed(e);
@@ -270,7 +270,14 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
+    /** The largest request body read (a long prompt as token ids is a few MB). */
+    private static final long MAX_BODY_BYTES = 64L << 20;
+
     private static JsonNode body(Request request) throws IOException {
+        if (request.getLength() > MAX_BODY_BYTES) {
+            throw new ApiError(413, "invalid_request_error", "the request body has " + request.getLength()
+                    + " bytes, more than the server reads (" + MAX_BODY_BYTES + ")", null, "request_too_large");
+        }
         String text = Content.Source.asString(request, StandardCharsets.UTF_8);
         try {
             JsonNode body = Responses.JSON.readTree(text);
@@ -292,10 +299,17 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Server-sent events on a response: headers on the first event, each event written and flushed (blocking). */
     private static final class Sse implements Completions.EventSink {
+        private final Request request;
         private final Response response;
 
-        Sse(Response response) {
+        Sse(Request request, Response response) {
+            this.request = request;
             this.response = response;
+        }
+
+        @Override
+        public void onClientGone(Runnable action) {
+            request.addFailureListener(failure -> action.run());
         }
 
         @Override

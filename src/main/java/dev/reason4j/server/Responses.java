@@ -105,15 +105,19 @@ final class Responses {
         return message;
     }
 
-    /** Chat log-probs: {@code {"content": [{token, logprob, bytes, top_logprobs: [...]}]}} for tokens from..to. */
-    static ObjectNode chatLogprobs(ServedModel model, Completion c, int from, int to, int top) {
+    /**
+     * Chat log-probs, {@code {"content": [{token, logprob, bytes, top_logprobs: [...]}]}}, of tokens[from..to) with
+     * their log-probs and, when {@code top} > 0, their alternatives.
+     */
+    static ObjectNode chatLogprobs(ServedModel model, int[] tokens, float[] logProbs, List<TopLogProbs> tops,
+                                   int from, int to, int top) {
         ObjectNode logprobs = JSON.createObjectNode();
         ArrayNode content = logprobs.putArray("content");
         for (int i = from; i < to; i++) {
-            ObjectNode entry = tokenEntry(model, c.tokens()[i], c.logProbs()[i]);
+            ObjectNode entry = tokenEntry(model, tokens[i], logProbs[i]);
             ArrayNode alternatives = entry.putArray("top_logprobs");
             if (top > 0) {
-                TopLogProbs best = c.topLogProbs().get(i);
+                TopLogProbs best = tops.get(i);
                 for (int k = 0; k < best.tokens().length; k++) {
                     alternatives.add(tokenEntry(model, best.tokens()[k], best.logProbs()[k]));
                 }
@@ -138,27 +142,28 @@ final class Responses {
 
     /**
      * Text-completion log-probs (the legacy shape): tokens, token_logprobs, top_logprobs (one {token: logprob}
-     * object per position; null when not asked) and text_offset, for tokens from..to starting at text offset
+     * object per position; null when not asked) and text_offset, for tokens[from..to) starting at text offset
      * {@code offset}.
      */
-    static ObjectNode textLogprobs(ServedModel model, Completion c, int from, int to, int top, int offset) {
+    static ObjectNode textLogprobs(ServedModel model, int[] ids, float[] logProbs, List<TopLogProbs> tops, int from,
+                                   int to, int top, int offset) {
         ObjectNode logprobs = JSON.createObjectNode();
         ArrayNode tokens = logprobs.putArray("tokens");
         ArrayNode values = logprobs.putArray("token_logprobs");
-        ArrayNode tops = logprobs.putArray("top_logprobs");
+        ArrayNode alternativesByPosition = logprobs.putArray("top_logprobs");
         ArrayNode offsets = logprobs.putArray("text_offset");
         for (int i = from; i < to; i++) {
-            String text = model.tokenText(c.tokens()[i]);
+            String text = model.tokenText(ids[i]);
             tokens.add(text);
-            values.add(c.logProbs()[i]);
+            values.add(logProbs[i]);
             if (top > 0) {
-                ObjectNode alternatives = tops.addObject();
-                TopLogProbs best = c.topLogProbs().get(i);
+                ObjectNode alternatives = alternativesByPosition.addObject();
+                TopLogProbs best = tops.get(i);
                 for (int k = 0; k < best.tokens().length; k++) {
                     alternatives.put(model.tokenText(best.tokens()[k]), best.logProbs()[k]);
                 }
             } else {
-                tops.addNull();
+                alternativesByPosition.addNull();
             }
             offsets.add(offset);
             offset += text.length();

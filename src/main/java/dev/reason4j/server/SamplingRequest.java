@@ -33,7 +33,10 @@ record SamplingRequest(SamplingParams params, Integer maxTokens, List<String> st
         refuseUnsupported(body, chat);
         int n = orDefault(Fields.integer(body, "n", 1, 128), 1);
         float temperature = (float) (double) orDefault(Fields.number(body, "temperature", 0, 2), 1.0);
-        float topP = (float) (double) orDefault(Fields.number(body, "top_p", Double.MIN_VALUE, 1), 1.0);
+        float topP = (float) (double) orDefault(Fields.number(body, "top_p", 0, 1), 1.0);
+        if (topP == 0f) {
+            throw ApiError.badParam("top_p", "'top_p' must be in (0, 1], got 0");
+        }
         // vLLM's top_k: -1 (or 0) is off.
         int topK = Math.max(0, orDefault(Fields.integer(body, "top_k", -1, Integer.MAX_VALUE), 0));
         float minP = (float) (double) orDefault(Fields.number(body, "min_p", 0, 1), 0.0);
@@ -78,12 +81,12 @@ record SamplingRequest(SamplingParams params, Integer maxTokens, List<String> st
 
     /**
      * The engine's parameters for a prompt of {@code promptLength} tokens in a context of {@code contextLength}: a
-     * request that cannot fit is refused, never cut.
+     * request that cannot fit is refused, never cut ({@code promptParam} names the prompt's field in the error).
      */
-    SamplingParams forPrompt(int promptLength, int contextLength) {
+    SamplingParams forPrompt(int promptLength, int contextLength, String promptParam) {
         int room = contextLength - promptLength;
         if (room < 1) {
-            throw ApiError.badParam(maxTokens == null ? "messages" : "max_tokens", "the prompt has " + promptLength
+            throw ApiError.badParam(promptParam, "the prompt has " + promptLength
                     + " tokens; the model's context length is " + contextLength + ", which leaves no room to generate");
         }
         if (maxTokens != null && maxTokens > room) {

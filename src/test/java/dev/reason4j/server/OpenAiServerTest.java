@@ -209,6 +209,83 @@ class OpenAiServerTest {
     }
 
     @Test
+    void aStreamCarriesTheSameTokenIdsAndLogProbsAsTheWholeAnswer() {
+        ChatCompletionCreateParams params = chat("Tell me 5 + 5").logprobs(true).topLogprobs(2)
+                .putAdditionalBodyProperty("return_token_ids", JsonValue.from(true)).build();
+        ChatCompletion whole = client.chat().completions().create(params);
+        List<Integer> tokens = new ArrayList<>();
+        List<Double> logprobs = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            stream.stream().forEach(chunk -> {
+                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                    JsonValue ids = choice._additionalProperties().get("token_ids");
+                    if (ids != null) {
+                        for (int id : ids(ids)) {
+                            tokens.add(id);
+                        }
+                    }
+                    choice.logprobs().flatMap(ChatCompletionChunk.Choice.Logprobs::content)
+                            .ifPresent(c -> c.forEach(entry -> logprobs.add(entry.logprob())));
+                }
+            });
+        }
+        ChatCompletion.Choice choice = whole.choices().getFirst();
+        int[] expected = ids(choice._additionalProperties().get("token_ids"));
+        assertArrayEquals(expected, tokens.stream().mapToInt(Integer::intValue).toArray());
+        List<ChatCompletionTokenLogprob> wholeLogprobs = choice.logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(wholeLogprobs.size(), logprobs.size());
+        for (int i = 0; i < logprobs.size(); i++) {
+            assertEquals(wholeLogprobs.get(i).logprob(), logprobs.get(i), "token " + i);
+        }
+    }
+
+    @Test
+    void concurrentRequestsShareTheEngineAndEachGetsItsOwnBits() throws Exception {
+        List<java.util.concurrent.Future<Completion>> answers = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            for (int r = 0; r < 4; r++) {
+                int seed = 100 + r;
+                List<Long> prompt = List.of(7L + r, 30L, 2L * r + 1);
+                answers.add(threads.submit(() -> client.completions().create(CompletionCreateParams.builder()
+                        .model("tiny").prompt(CompletionCreateParams.Prompt.ofArrayOfTokens(prompt)).seed(seed)
+                        .maxTokens(8 + seed % 3).temperature(0.5 + 0.25 * (seed % 3)).logprobs(0)
+                        .putAdditionalBodyProperty("return_token_ids", JsonValue.from(true)).build())));
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            int seed = 100 + r;
+            int[] prompt = {7 + r, 30, 2 * r + 1};
+            dev.reason4j.rollout.Completion alone = new Generator(model).generate(List.of(prompt),
+                    new SamplingParams(1, 8 + seed % 3, (float) (0.5 + 0.25 * (seed % 3)), 0, 1f, 0f, seed, stopIds))
+                    .getFirst();
+            var choice = answers.get(r).get().choices().getFirst();
+            assertArrayEquals(alone.tokens(), ids(choice._additionalProperties().get("token_ids")), "request " + r);
+            List<Double> logprobs = choice.logprobs().orElseThrow().tokenLogprobs().orElseThrow();
+            for (int t = 0; t < alone.tokens().length; t++) {
+                assertSameFloat(alone.logProbs()[t], logprobs.get(t), "request " + r + " token " + t);
+            }
+        }
+    }
+
+    @Test
+    void stopStringsAreHeldBackUntilTheyCannotMatch() {
+        int[] ids = tokenizer.encode("The answer is 12. Done", false);
+        SampleText text = new SampleText(tokenizer, true, List.of(". D", "zz"), new int[0]);
+        StringBuilder released = new StringBuilder();
+        for (int id : ids) {
+            released.append(text.add(id));
+            assertTrue("The answer is 12".startsWith(released.toString()), "released '" + released + "'");
+            if (text.stopped()) {
+                break;
+            }
+        }
+        released.append(text.finish());
+        assertTrue(text.stopped());
+        assertEquals("The answer is 12", released.toString());
+        assertEquals("The answer is 12", text.text());
+    }
+
+    @Test
     void toolsAreRenderedIntoThePrompt() {
         Map<String, Object> schema = new java.util.LinkedHashMap<>();   // in the order the SDK sends
         schema.put("type", "object");
@@ -314,10 +391,33 @@ class OpenAiServerTest {
                         List.of(1L, 99999L))).build()));
         assertEquals("prompt", badId.param().orElseThrow());
 
+        BadRequestException tooLong = assertThrows(BadRequestException.class,
+                () -> client.chat().completions().create(chat("hi").maxCompletionTokens(70000).build()));
+        assertEquals("max_tokens", tooLong.param().orElseThrow());
+        BadRequestException options = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(chat("hi").streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                        .build()));
+        assertEquals("stream_options", options.param().orElseThrow());
+
+        BadRequestException topP = assertThrows(BadRequestException.class,
+                () -> client.chat().completions().create(chat("hi").topP(0.0).build()));
+        assertEquals("top_p", topP.param().orElseThrow());
+
         NotFoundException unknown = assertThrows(NotFoundException.class,
                 () -> client.chat().completions().create(chat("hi").model("gpt-9").build()));
         assertEquals("model_not_found", unknown.code().orElseThrow());
         assertEquals("model", unknown.param().orElseThrow());
+    }
+
+    @Test
+    void aBodyPastTheLimitIsRefusedUnread() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Length: 100000000\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            String reply = new String(socket.getInputStream().readNBytes(12), StandardCharsets.UTF_8);
+            assertEquals("HTTP/1.1 413", reply);
+        }
     }
 
     @Test
@@ -431,6 +531,35 @@ class OpenAiServerTest {
             HttpResponse<String> again = post(own, "/v1/completions", KEY, "{\"model\": \"tiny\", \"prompt\": \"hi\","
                     + " \"max_tokens\": 2}");
             assertEquals(200, again.statusCode(), again.body());
+        }
+    }
+
+    @Test
+    void aNonStreamedRequestWhoseClientLeavesIsCancelled() throws Exception {
+        try (OpenAiServer own = OpenAiServer.start(modelDir, Precision.FP32,
+                new OpenAiServer.Options("127.0.0.1", 0, null, null, root, 4, "tiny"))) {
+            String body = ENDLESS.replace("\"stream\": true", "\"stream\": false");
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", own.port())) {
+                socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                        + "application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                        + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                long deadline = System.nanoTime() + 60_000_000_000L;     // a hang guard, not a speed check
+                while (!get(own, "/metrics").contains("\nreason4j_batch_size 1\n") && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            String metrics = "";
+            while (System.nanoTime() < deadline) {
+                metrics = get(own, "/metrics");
+                if (metrics.contains("\nreason4j_batch_size 0\n")) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(metrics.contains("\nreason4j_requests_cancelled_total 1\n"), metrics);
+            assertTrue(metrics.contains("\nreason4j_kv_blocks_used 0\n"), metrics);
         }
     }
 
