@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code sglang}: {@code POST /update_weights_from_disk {"model_path": DIR}} (SGLang's documented route);</li>
  *   <li>{@code command}: a command of the user's, run with {@code {path}} replaced by DIR (copy the files, call
  *       vLLM's or any server's own reload);</li>
+ *   <li>{@code url}: {@code POST {"path": DIR, "step": N}} to a URL of the user's (a hook that reloads the fleet);</li>
  *   <li>{@code none}: the servers keep their weights (evaluation, or a frozen sampler on purpose).</li>
  * </ul>
  */
@@ -29,34 +30,39 @@ public final class RemoteBackend implements RolloutBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How the fleet takes new weights. */
-    public enum WeightSync { NONE, REASON4J, SGLANG, COMMAND }
+    public enum WeightSync { NONE, REASON4J, SGLANG, COMMAND, URL }
 
     private final RemoteEngine engine;
     private final RemoteEngine.Options options;
     private final WeightSync sync;
     private final Path weightsDirectory;
-    private final String command;
+    private final String hook;   // the command (COMMAND) or the URL (URL)
     private final HttpClient client;
     private final java.util.concurrent.atomic.AtomicLong syncMisses = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param weightsDirectory where the policy is written for the servers (a shared path); null with {@code NONE}
-     * @param command          the {@code COMMAND} sync's shell command, with {@code {path}}; null otherwise
+     * @param hook             the {@code COMMAND} sync's shell command, with {@code {path}}, or the {@code URL}
+     *                         sync's URL; null otherwise
      */
-    public RemoteBackend(RemoteEngine.Options options, WeightSync sync, Path weightsDirectory, String command) {
+    public RemoteBackend(RemoteEngine.Options options, WeightSync sync, Path weightsDirectory, String hook) {
         if (sync != WeightSync.NONE && weightsDirectory == null) {
             throw new IllegalArgumentException("rollout.weight_sync=" + sync.name().toLowerCase()
                     + " needs rollout.weights_dir, a directory the servers can read");
         }
-        if (sync == WeightSync.COMMAND && (command == null || !command.contains("{path}"))) {
-            throw new IllegalArgumentException("rollout.weight_sync=command needs rollout.weight_sync_command "
-                    + "with {path} where the weights directory goes");
+        if (sync == WeightSync.COMMAND && (hook == null || !hook.contains("{path}"))) {
+            throw new IllegalArgumentException("rollout.weight_sync=command needs rollout.weight_sync_hook, a "
+                    + "command with {path} where the weights directory goes");
+        }
+        if (sync == WeightSync.URL && (hook == null || !hook.matches("https?://.+"))) {
+            throw new IllegalArgumentException("rollout.weight_sync=url needs rollout.weight_sync_hook, an "
+                    + "http:// or https:// URL, got " + hook);
         }
         this.options = options;
         this.engine = new RemoteEngine(options);
         this.sync = sync;
         this.weightsDirectory = weightsDirectory;
-        this.command = command;
+        this.hook = hook;
         this.client = HttpClient.newBuilder().connectTimeout(options.requestTimeout()).build();
     }
 
@@ -75,7 +81,8 @@ public final class RemoteBackend implements RolloutBackend {
         switch (sync) {
             case REASON4J -> post("/admin/load_weights", Map.of("path", directory.toString()));
             case SGLANG -> post("/update_weights_from_disk", Map.of("model_path", directory.toString()));
-            case COMMAND -> run(command.replace("{path}", directory.toString()));
+            case COMMAND -> run(hook.replace("{path}", directory.toString()));
+            case URL -> hook(directory, step);
             case NONE -> { }
         }
         deleteOlderThan(step);
@@ -119,6 +126,26 @@ public final class RemoteBackend implements RolloutBackend {
         }
         if (reached == 0) {
             throw new IOException("weight sync: no server took the new weights; the last: " + lastProblem);
+        }
+    }
+
+    /** The user's URL hook: it must answer 2xx once the fleet has the weights. */
+    private void hook(Path directory, int step) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(hook)).timeout(options.requestTimeout())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(Map.of("path", directory.toString(), "step", step))));
+        if (options.apiKey() != null) {
+            request.header("Authorization", "Bearer " + options.apiKey());
+        }
+        try {
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IOException("weight sync hook " + hook + " answered HTTP " + response.statusCode() + ": "
+                        + response.body().lines().findFirst().orElse(""));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("weight sync interrupted", e);
         }
     }
 
@@ -180,6 +207,6 @@ public final class RemoteBackend implements RolloutBackend {
             }
         }
         throw new IllegalArgumentException("rollout.weight_sync: unknown '" + name + "' (none, reason4j, sglang, "
-                + "command)");
+                + "command, url)");
     }
 }

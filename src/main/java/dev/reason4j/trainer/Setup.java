@@ -352,10 +352,10 @@ public final class Setup {
                 Duration.ofMillis(Math.round(1000 * rollout.getDouble("request_timeout_s"))),
                 rollout.getInt("max_attempts"), Duration.ofMillis(200));
         Object weights = rollout.get("weights_dir");
-        Object command = rollout.get("weight_sync_command");
+        Object hook = rollout.get("weight_sync_hook");
         return new RemoteBackend(options, RemoteBackend.weightSync(rollout.getString("weight_sync")),
-                weights == null ? null : Path.of(String.valueOf(weights)), command == null ? null
-                        : String.valueOf(command));
+                weights == null ? null : Path.of(String.valueOf(weights)), hook == null ? null
+                        : String.valueOf(hook));
     }
 
     /** The agent loop of {@code agent.*} with these tools, in the tokenizer's chat template. */

@@ -106,7 +106,7 @@ class RangesTest {
                 Map.entry("agent.environment", dev.reason4j.env.Environments.names()),
                 Map.entry("rollout.backend", Set.of("local", "remote")),
                 Map.entry("rollout.api", Set.of("openai", "sglang")),
-                Map.entry("rollout.weight_sync", Set.of("none", "reason4j", "sglang", "command")),
+                Map.entry("rollout.weight_sync", Set.of("none", "reason4j", "sglang", "command", "url")),
                 Map.entry("actor.policy_loss", PolicyLosses.names()),
                 Map.entry("algorithm.adv_estimator", AdvantageEstimators.names()),
                 Map.entry("actor.kl_loss_type", kl),
