@@ -60,4 +60,11 @@ PY
 run local
 run fleet "${remote[@]}"
 run fleet-async "${remote[@]}" trainer.async.max_staleness=1
+# The three final policies on one footing: evaluated here, with the same seeds (the fleet's samples draw from the
+# servers' own RNGs, so its runs' evaluations above are other draws).
+for name in local fleet fleet-async; do
+  policy=$(ls -d "$out/$name"/checkpoints/step-*/policy | tail -1)
+  echo "$name final policy, evaluated locally: $(./reason4j eval --config src/main/resources/dev/reason4j/config/demo.yaml \
+    --model "$policy" 2>/dev/null | grep -o '"pass@1"[^,]*')"
+done
 echo "end: load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -39,6 +39,7 @@ public final class RemoteBackend implements RolloutBackend {
     private final String hook;   // the command (COMMAND) or the URL (URL)
     private final HttpClient client;
     private final java.util.concurrent.atomic.AtomicLong syncMisses = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean synced;   // the fleet has been sent this run's weights at least once
 
     /**
      * @param weightsDirectory where the policy is written for the servers (a shared path); null with {@code NONE}
@@ -66,8 +67,23 @@ public final class RemoteBackend implements RolloutBackend {
         this.client = HttpClient.newBuilder().connectTimeout(options.requestTimeout()).build();
     }
 
+    /**
+     * The fleet. Its first use sends it the policy's weights: servers may hold anything when a run starts (another
+     * run's last update, a different checkpoint), and sampling from them unawares would mislead.
+     */
     @Override
     public RolloutEngine engine(Transformer policy) {
+        if (!synced && sync != WeightSync.NONE) {
+            synchronized (this) {
+                if (!synced) {
+                    try {
+                        weightsUpdated(policy, 0);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("the first weight sync: " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
         return engine;
     }
 
@@ -86,6 +102,7 @@ public final class RemoteBackend implements RolloutBackend {
             case NONE -> { }
         }
         deleteOlderThan(step);
+        synced = true;
     }
 
     /**

@@ -49,6 +49,7 @@ public final class RlTrainer {
     private final PromptSource prompts;
     private final SamplingParams sampling;
     private KlController klController;
+    private boolean fleetStale;   // the weights changed outside a step (a restore): sync before sampling
     private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();   // async sampling only
     private java.util.concurrent.ExecutorService samplingThread;                      // created when first used
 
@@ -108,6 +109,7 @@ public final class RlTrainer {
         if (!ahead.isEmpty()) {
             throw new IllegalStateException("restoreState after steps have run: batches are being sampled ahead");
         }
+        fleetStale = true;   // a remote fleet gets the restored weights before the next step samples
         Checkpoints.loadWeights(directory.resolve("policy"), policy);
         Checkpoints.loadOptimizer(actorOptimizer, directory.resolve("actor_optimizer.safetensors"));
         if (critic != null) {
@@ -126,6 +128,10 @@ public final class RlTrainer {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("step", step);
         long start = System.nanoTime();
+        if (fleetStale) {
+            syncWeights(step - 1);
+            fleetStale = false;
+        }
 
         // 1. Rollouts: n scored responses per prompt (DAPO dynamic sampling keeps only the informative groups),
         //    sampled now, or ahead while earlier steps trained (async, up to max_staleness updates behind).
