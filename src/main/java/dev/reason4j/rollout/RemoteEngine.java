@@ -128,12 +128,13 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
         String body = body(request);
         long work = request.prompt().length + (long) request.params().n() * request.params().maxNewTokens();
         String lastError = null;
+        java.util.Set<Endpoint> failed = new java.util.HashSet<>();   // this request's: tried elsewhere first
         for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
             if (attempt > 1) {
                 retries.incrementAndGet();
                 sleep(options.backoff().multipliedBy(1L << Math.min(attempt - 2, 6)));
             }
-            Endpoint endpoint = acquire(work);
+            Endpoint endpoint = acquire(work, failed);
             try {
                 endpoint.requests.incrementAndGet();
                 List<Completion> completions = send(endpoint, body, request);
@@ -147,7 +148,8 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 release(endpoint, work, false);
                 endpoint.failures.incrementAndGet();
-                lastError = endpoint.completions + ": " + e.getMessage();
+                failed.add(endpoint);
+                lastError = endpoint.completions + ": " + e;
             } catch (InterruptedException e) {
                 release(endpoint, work, false);
                 Thread.currentThread().interrupt();
@@ -158,8 +160,11 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
                 + options.maxAttempts() + "); the last: " + lastError);
     }
 
-    /** The endpoint with the least outstanding work among those not resting (waiting for one if all rest). */
-    private Endpoint acquire(long work) {
+    /**
+     * The endpoint with the least outstanding work among those not resting and not in {@code avoid} (the ones this
+     * request failed on), waiting for one if all rest; {@code avoid} is ignored once it holds every endpoint.
+     */
+    private Endpoint acquire(long work, java.util.Set<Endpoint> avoid) {
         while (true) {
             long now = System.nanoTime();
             long wait;
@@ -167,11 +172,18 @@ public final class RemoteEngine implements RolloutEngine, AutoCloseable {
                 Endpoint best = null;
                 long soonest = Long.MAX_VALUE;
                 boolean anyIncluded = false;
+                boolean avoidAll = true;
+                for (Endpoint endpoint : endpoints) {
+                    avoidAll &= endpoint.excluded || avoid.contains(endpoint);
+                }
                 for (Endpoint endpoint : endpoints) {
                     if (endpoint.excluded) {
                         continue;
                     }
                     anyIncluded = true;
+                    if (!avoidAll && avoid.contains(endpoint)) {
+                        continue;
+                    }
                     if (endpoint.restUntilNanos - now > 0) {
                         soonest = Math.min(soonest, endpoint.restUntilNanos - now);
                     } else if (best == null || endpoint.outstanding < best.outstanding) {

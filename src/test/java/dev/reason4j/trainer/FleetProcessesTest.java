@@ -116,12 +116,13 @@ class FleetProcessesTest {
                         1));
                 for (int step = 1; step <= 3; step++) {
                     if (step == 2) {
-                        // Kill the first server once the step's first request has been answered.
-                        long before = remote.backend().counters().get("requests");
+                        // Kill the first server as soon as a request of this step has been sent to it: that request
+                        // is in flight there (generating takes far longer than the poll), so it must be retried.
+                        long before = remote.backend().counters().get("endpoint0/requests");
                         Thread.ofPlatform().daemon().start(() -> {
                             try {
-                                while (remote.backend().counters().get("requests") == before) {
-                                    Thread.sleep(1);
+                                while (remote.backend().counters().get("endpoint0/requests") == before) {
+                                    Thread.sleep(0, 100_000);
                                 }
                             } catch (InterruptedException e) {
                                 return;
