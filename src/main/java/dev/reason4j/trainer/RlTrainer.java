@@ -245,9 +245,9 @@ public final class RlTrainer {
         if (from <= until) {
             Transformer frozen = policy.copy();    // the live weights change while the batches sample
             long version = policyVersion();
-            for (int ahead = from; ahead <= until; ahead++) {
-                int batchStep = ahead;
-                this.ahead.add(new Ahead(batchStep, CompletableFuture.supplyAsync(
+            for (int later = from; later <= until; later++) {
+                int batchStep = later;
+                ahead.add(new Ahead(batchStep, CompletableFuture.supplyAsync(
                         () -> sample(batchStep, frozen, version), samplingThread())));
             }
         }
