@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -66,13 +65,7 @@ public final class AgentWorker implements RolloutWorker {
         }
         List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
         for (int p = 0; p < examples.size(); p++) {
-            List<Episode> episodes;
-            try {
-                episodes = groups.get(p).join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-            }
-            for (Episode episode : episodes) {
+            for (Episode episode : Futures.join(groups.get(p))) {
                 rollouts.add(toRollout(examples.get(p), firstGroup + p, episode));
             }
         }

@@ -55,11 +55,7 @@ public final class Demo {
 
         // 1. A tokenizer trained on the task's text (prompts and worked solutions of the train split).
         Path tokenizerDirectory = runDirectory.resolve("tokenizer");
-        Tokenizer tokenizer;
-        if (Files.isRegularFile(tokenizerDirectory.resolve("tokenizer.json"))) {
-            tokenizer = Tokenizer.load(tokenizerDirectory);   // this run's, from before it was interrupted
-            console.printf("tokenizer: %d tokens, from %s%n", tokenizer.vocabSize(), tokenizerDirectory);
-        } else {
+        Tokenizer tokenizer = tokenizer(tokenizerDirectory, BpeTrainer.chatml(config.getInt("demo.vocab_size")), () -> {
             Random corpusRandom = new Random(seed);
             List<String> corpus = new ArrayList<>();
             for (int i = 0; i < 5000; i++) {
@@ -67,9 +63,8 @@ public final class Demo {
                 corpus.add(problem.prompt());
                 corpus.add(problem.solution());
             }
-            tokenizer = BpeTrainer.chatml(config.getInt("demo.vocab_size")).trainAndSave(corpus, tokenizerDirectory);
-            console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), corpus.size());
-        }
+            return corpus;
+        }, console);
         PromptFormatter formatter = Setup.chatFormatter(tokenizer);
         Config withTokenizer = config.override("model.tokenizer=" + tokenizerDirectory);
 
@@ -124,6 +119,23 @@ public final class Demo {
                     100 * after.get("greedy_pass@1"), summary.get("wall_seconds").asDouble());
             return summary;
         }
+    }
+
+    /**
+     * A demo run's tokenizer: the one in {@code directory}, trained there before the run was interrupted, else
+     * {@code trainer} trained on {@code corpus} and saved there.
+     */
+    static Tokenizer tokenizer(Path directory, BpeTrainer trainer, java.util.function.Supplier<List<String>> corpus,
+                               PrintStream console) throws IOException {
+        if (Files.isRegularFile(directory.resolve("tokenizer.json"))) {
+            Tokenizer tokenizer = Tokenizer.load(directory);
+            console.printf("tokenizer: %d tokens, from %s%n", tokenizer.vocabSize(), directory);
+            return tokenizer;
+        }
+        List<String> texts = corpus.get();
+        Tokenizer tokenizer = trainer.trainAndSave(texts, directory);
+        console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), texts.size());
+        return tokenizer;
     }
 
     private static Map<String, Double> withGreedy(Map<String, Double> sampled, HeldOutEvaluator greedy,

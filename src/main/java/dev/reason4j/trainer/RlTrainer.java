@@ -97,8 +97,9 @@ public final class RlTrainer {
             critic.save(directory.resolve("critic"));
             criticOptimizer.save(directory.resolve("critic_optimizer.safetensors"));
         }
-        return new State(ahead.isEmpty() ? prompts.position() : join(ahead.peekFirst().sampled()).promptPosition(),
-                klController.value());
+        long position = ahead.isEmpty() ? prompts.position()
+                : Futures.join(ahead.peekFirst().sampled()).promptPosition();   // the next untrained batch's
+        return new State(position, klController.value());
     }
 
     /**
@@ -251,7 +252,7 @@ public final class RlTrainer {
                         () -> sample(batchStep, frozen, version), samplingThread())));
             }
         }
-        Sampled sampled = join(ahead.poll().sampled());
+        Sampled sampled = Futures.join(ahead.poll().sampled());
         Map<String, Object> metrics = new LinkedHashMap<>(sampled.metrics());
         if (!sampled.generated().isEmpty()) {
             metrics.put("async/staleness_optimizer_steps",
@@ -266,14 +267,6 @@ public final class RlTrainer {
                     Thread.ofPlatform().daemon().name("reason4j-async-sampling").factory());
         }
         return samplingThread;
-    }
-
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-        }
     }
 
     /** Samples one step's batch with {@code sampler}'s weights, stamped with {@code version}. */

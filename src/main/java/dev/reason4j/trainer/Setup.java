@@ -364,9 +364,11 @@ public final class Setup {
         ToolCallFormat format = tools.isEmpty() ? ToolCallFormat.NONE
                 : ToolCallFormats.of(template, List.of(template.endOfTurnToken(tokenizer)));
         Object systemPrompt = config.get("agent.system_prompt");
-        return new AgentLoop(tokenizer, template, format, tools, new AgentLoop.Settings(config.getInt("agent.max_turns"),
-                config.getInt("agent.max_tokens"), Duration.ofMillis(Math.round(1000 * config.getDouble(
-                        "agent.tool_timeout_s"))), systemPrompt == null ? null : String.valueOf(systemPrompt), null));
+        AgentLoop.Settings settings = new AgentLoop.Settings(config.getInt("agent.max_turns"),
+                config.getInt("agent.max_tokens"),
+                Duration.ofMillis(Math.round(1000 * config.getDouble("agent.tool_timeout_s"))),
+                systemPrompt == null ? null : String.valueOf(systemPrompt), null);
+        return new AgentLoop(tokenizer, template, format, tools, settings);
     }
 
     @SuppressWarnings("unchecked")

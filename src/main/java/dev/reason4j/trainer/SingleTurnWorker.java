@@ -65,11 +65,7 @@ public final class SingleTurnWorker implements RolloutWorker {
         }
         List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
         for (CompletableFuture<List<Rollout>> group : groups) {
-            try {
-                rollouts.addAll(group.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-            }
+            rollouts.addAll(Futures.join(group));
         }
         return rollouts;
     }

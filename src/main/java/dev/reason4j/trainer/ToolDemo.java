@@ -73,16 +73,11 @@ public final class ToolDemo {
         // 1. A tokenizer with ChatML, the tool-call tokens and a template that renders tools, trained on the
         //    conversations the model will see.
         Path tokenizerDirectory = runDirectory.resolve("tokenizer");
-        Tokenizer tokenizer;
-        if (Files.isRegularFile(tokenizerDirectory.resolve("tokenizer.json"))) {
-            tokenizer = Tokenizer.load(tokenizerDirectory);
-            console.printf("tokenizer: %d tokens, from %s%n", tokenizer.vocabSize(), tokenizerDirectory);
-        } else {
-            String templateSource = resource(TEMPLATE);
-            List<String> specials = new ArrayList<>(BpeTrainer.chatml(1024).specialTokens());
-            specials.addAll(TOOL_TOKENS);
-            BpeTrainer trainer = new BpeTrainer(config.getInt("demo.vocab_size"), 2, specials, "<|im_end|>",
-                    templateSource);
+        String templateSource = resource(TEMPLATE);
+        List<String> specials = new ArrayList<>(BpeTrainer.chatml(1024).specialTokens());
+        specials.addAll(TOOL_TOKENS);
+        BpeTrainer bpe = new BpeTrainer(config.getInt("demo.vocab_size"), 2, specials, "<|im_end|>", templateSource);
+        Tokenizer tokenizer = Demo.tokenizer(tokenizerDirectory, bpe, () -> {
             ChatTemplate template = new ChatTemplate(templateSource, Map.of("eos_token", "<|im_end|>"));
             Random corpusRandom = new Random(seed);
             List<String> corpus = new ArrayList<>();
@@ -92,9 +87,8 @@ public final class ToolDemo {
                         tools.stream().map(Tool::schema).toList(), false, null, Map.of())));
                 corpus.add(problem.solution());
             }
-            tokenizer = trainer.trainAndSave(corpus, tokenizerDirectory);
-            console.printf("tokenizer: %d tokens, trained on %d texts%n", tokenizer.vocabSize(), corpus.size());
-        }
+            return corpus;
+        }, console);
         Config withTokenizer = config.override("model.tokenizer=" + tokenizerDirectory);
 
         // 2. A tiny model from scratch.
@@ -193,8 +187,8 @@ public final class ToolDemo {
                     List.of(environments.create(example)), 0, params, 0).join().get(0);
             if (episode.stats().budgetCut()) {
                 throw new IllegalArgumentException("a demonstration of " + problem.key() + " does not fit in "
-                        + "agent.max_tokens=" + config.getInt("agent.max_tokens") + " (one turn: data.max_response_length="
-                        + config.getInt("data.max_response_length") + "); raise them");
+                        + "agent.max_tokens=" + config.getInt("agent.max_tokens") + " (one turn: "
+                        + "data.max_response_length=" + config.getInt("data.max_response_length") + "); raise them");
             }
             if (episode.reward() != 1.0 && turns.size() > 1) {
                 throw new IllegalStateException("a tool demonstration did not solve " + problem.key()
