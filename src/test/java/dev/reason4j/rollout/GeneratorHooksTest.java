@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.reason4j.rollout.GeneratorTest.CONFIG;
 import static dev.reason4j.rollout.GeneratorTest.PROMPTS;
@@ -133,15 +134,29 @@ class GeneratorHooksTest {
         Transformer model = Transformer.create(CONFIG, 64);
         Generator engine = new Generator(model);
         CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch cancelled = new CountDownLatch(1);
         SamplingParams longRun = PARAMS.withMaxNewTokens(3000);
+        // The listener holds the engine at sample 0's second token until the cancel is issued: the 64-position context
+        // would otherwise let the request finish before the cancel on a slow or loaded machine. (The second: the
+        // engine publishes its stats after each step, so the first step's KV blocks show by then.)
+        AtomicInteger tokens = new AtomicInteger();
         CompletableFuture<List<Completion>> future = engine.submit(new Generator.Request(PROMPTS.get(0), longRun, 0,
                 (sample, token, lp, top) -> {
+                    if (sample != 0 || tokens.incrementAndGet() < 2) {
+                        return false;
+                    }
                     started.countDown();
+                    try {
+                        cancelled.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     return false;
                 }));
         assertTrue(started.await(60, TimeUnit.SECONDS), "the request never started");
         assertTrue(engine.stats().kvBlocksUsed() > 0);
         assertTrue(future.cancel(true));
+        cancelled.countDown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);   // a hang guard, not a speed check
         while ((engine.stats().running() > 0 || engine.stats().kvBlocksUsed() > 0) && System.nanoTime() < deadline) {
             Thread.sleep(5);
