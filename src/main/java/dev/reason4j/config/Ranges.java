@@ -56,7 +56,7 @@ final class Ranges {
         put(POSITIVE_COUNT, "rollout.max_attempts");
         put(COUNT, "trainer.async.max_staleness");
         put(ANY, "data.seed", "model.seed");
-        for (String optimizer : new String[] {"actor", "critic", "sft"}) {
+        for (String optimizer : new String[] {"actor", "critic", "sft", "distill"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");
             put(COUNT, optimizer + ".warmup_steps");
             put(FRACTION, optimizer + ".min_lr_ratio");
@@ -98,6 +98,12 @@ final class Ranges {
         put(POSITIVE_COUNT, "sft.total_steps", "sft.batch_size", "sft.micro_batch_size", "sft.num_examples");
         put(COUNT, "sft.save_freq");
         put(atLeast(1), "demo.vocab_size");
+        put(POSITIVE_COUNT, "distill.num_prompts", "distill.total_steps", "distill.prompts_per_step", "distill.n",
+                "distill.max_response_length", "distill.micro_batch_size");
+        put(COUNT, "distill.save_freq");
+        put(NON_NEGATIVE, "distill.temperature");
+        put(POSITIVE, "distill.teacher_timeout_s");
+        put(ANY, "distill.traces_min_reward");
     }
 
     private Ranges() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.agent.ToolCallFormat;
+import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.rollout.Completion;
 import dev.reason4j.rollout.SamplingParams;
 import dev.reason4j.rollout.TopLogProbs;
@@ -68,7 +69,11 @@ final class Completions {
         return run(List.of(ids), List.of(params), request, true, toolCalls, sink);
     }
 
-    /** A text completion of one or more prompts (text or token ids): the body, or null when streamed. */
+    /**
+     * A text completion of one or more prompts (text or token ids): the body, or null when streamed. With vLLM's
+     * {@code prompt_logprobs: 0} each choice also carries its prompt's own log-probs (a teacher's scores for
+     * distillation).
+     */
     ObjectNode text(JsonNode body, EventSink sink) throws IOException, InterruptedException {
         checkModel(body);
         List<int[]> prompts = prompts(body);
@@ -77,7 +82,37 @@ final class Completions {
         for (int[] prompt : prompts) {
             params.add(request.forPrompt(prompt.length, model.contextLength, "prompt"));
         }
-        return run(prompts, params, request, false, null, sink);
+        float[][] promptLogProbs = promptLogProbs(body, prompts, request);
+        ObjectNode answer = run(prompts, params, request, false, null, sink);
+        if (promptLogProbs != null) {
+            JsonNode choices = answer.get("choices");
+            int n = request.params().n();
+            for (int i = 0; i < choices.size(); i++) {
+                ((ObjectNode) choices.get(i)).set("prompt_logprobs",
+                        Responses.promptLogprobs(model, prompts.get(i / n), promptLogProbs[i / n]));
+            }
+        }
+        return answer;
+    }
+
+    /**
+     * vLLM's {@code prompt_logprobs}: log p(prompt[t] | prompt[..t]) of every prompt token after the first, at
+     * temperature 1, from the training forward (so a client gets exactly the log-probs a local forward of the
+     * same weights gives). Only 0 (no alternatives) is supported; null when the request does not ask.
+     */
+    private float[][] promptLogProbs(JsonNode body, List<int[]> prompts, SamplingRequest request) {
+        Integer top = Fields.integer(body, "prompt_logprobs", 0, SamplingRequest.MAX_TOP_LOGPROBS);
+        if (top == null) {
+            return null;
+        }
+        if (top > 0) {
+            throw ApiError.unsupported("prompt_logprobs", "'prompt_logprobs' may only be 0 (the prompt tokens' own"
+                    + " log-probs, without alternatives)");
+        }
+        if (request.stream()) {
+            throw ApiError.unsupported("prompt_logprobs", "'prompt_logprobs' is not supported with 'stream': true");
+        }
+        return model.engine().model().forward(prompts, ForwardOptions.inference()).logProbs;
     }
 
     private void checkModel(JsonNode body) {

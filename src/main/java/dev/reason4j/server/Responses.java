@@ -171,6 +171,22 @@ final class Responses {
         return logprobs;
     }
 
+    /**
+     * vLLM's prompt_logprobs: null for the first prompt token (nothing predicts it), then for each later one
+     * {@code {"ID": {"logprob": …, "decoded_token": …}}} keyed by the token's id; {@code logProbs[t]} is token
+     * t + 1's. vLLM also gives each entry a rank, which needs the whole distribution: left out here.
+     */
+    static ArrayNode promptLogprobs(ServedModel model, int[] prompt, float[] logProbs) {
+        ArrayNode positions = JSON.createArrayNode();
+        positions.addNull();
+        for (int t = 1; t < prompt.length; t++) {
+            ObjectNode entry = positions.addObject().putObject(Integer.toString(prompt[t]));
+            entry.put("logprob", logProbs[t - 1]);
+            entry.put("decoded_token", model.tokenText(prompt[t]));
+        }
+        return positions;
+    }
+
     static ArrayNode ids(int[] ids) {
         ArrayNode array = JSON.createArrayNode();
         for (int id : ids) {
