@@ -438,6 +438,44 @@ class OpenAiServerTest {
         }
     }
 
+    /**
+     * vLLM's prompt_logprobs, as a remote distillation teacher asks for them: every prompt token's log-prob after
+     * the first, bit for bit the local forward's (each sequence alone), in vLLM's shape; only 0 is accepted.
+     */
+    @Test
+    void promptLogprobsAreTheLocalForwardsBitForBit() throws Exception {
+        List<int[]> sequences = List.of(tokenizer.encode("What is 3 + 4? The answer is 7.", false),
+                tokenizer.encode("What is 12 + 30?", false));
+        int[] promptLengths = {3, 1};
+        float[][] remote = new dev.reason4j.trainer.RemoteTeacher(URI.create("http://127.0.0.1:" + server.port()),
+                KEY, "tiny", java.time.Duration.ofSeconds(60)).logProbs(sequences, promptLengths);
+        float[][] local = dev.reason4j.trainer.Teacher.local(model, 1).logProbs(sequences, promptLengths);
+        for (int i = 0; i < sequences.size(); i++) {
+            assertEquals(sequences.get(i).length - promptLengths[i], remote[i].length, "sequence " + i);
+            for (int t = 0; t < remote[i].length; t++) {
+                assertSameFloat(local[i][t], remote[i][t], "sequence " + i + " response token " + t);
+            }
+        }
+
+        int[] ids = sequences.get(1);
+        HttpResponse<String> raw = post(server, "/v1/completions", KEY, "{\"model\": \"tiny\", \"prompt\": "
+                + java.util.Arrays.toString(ids) + ", \"max_tokens\": 1, \"prompt_logprobs\": 0}");
+        assertEquals(200, raw.statusCode(), raw.body());
+        JsonNode positions = Responses.JSON.readTree(raw.body()).get("choices").get(0).get("prompt_logprobs");
+        assertEquals(ids.length, positions.size());
+        assertTrue(positions.get(0).isNull(), "nothing predicts the first token");
+        JsonNode second = positions.get(1).get(Integer.toString(ids[1]));
+        assertSameFloat(local[1][0], second.get("logprob").asDouble(), "token 1");
+        assertEquals(tokenizer.decode(new int[]{ids[1]}, false), second.get("decoded_token").asText());
+
+        HttpResponse<String> alternatives = post(server, "/v1/completions", KEY, "{\"model\": \"tiny\", "
+                + "\"prompt\": [1, 2], \"max_tokens\": 1, \"prompt_logprobs\": 2}");
+        assertEquals(400, alternatives.statusCode());
+        JsonNode error = Responses.JSON.readTree(alternatives.body()).get("error");
+        assertEquals("prompt_logprobs", error.get("param").asText());
+        assertEquals("unsupported_parameter", error.get("code").asText());
+    }
+
     private static HttpResponse<String> get(String path, String key) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
         if (key != null) {

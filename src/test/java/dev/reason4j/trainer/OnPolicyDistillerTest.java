@@ -20,8 +20,11 @@ class OnPolicyDistillerTest {
 
     /** A tiny model with every weight random (std 0.3; norms around 1), so its distributions are far from uniform. */
     static Transformer randomModel(long seed) {
-        Transformer model = Transformer.create(ModelConfig.tiny(ModelConfig.Architecture.QWEN3, VOCAB, 16, 32, 2, 2,
-                1, true), seed);
+        return randomModel(ModelConfig.tiny(ModelConfig.Architecture.QWEN3, VOCAB, 16, 32, 2, 2, 1, true), seed);
+    }
+
+    static Transformer randomModel(ModelConfig config, long seed) {
+        Transformer model = Transformer.create(config, seed);
         Random random = new Random(seed);
         for (Parameter parameter : model.parameters()) {
             float[] data = parameter.data();
