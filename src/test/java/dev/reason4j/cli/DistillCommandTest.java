@@ -74,6 +74,39 @@ class DistillCommandTest {
         assertTrue(Files.readString(out.resolve("config.yaml")).contains("teacher: " + teacher));
     }
 
+    /**
+     * A teacher behind {@code ./reason4j serve} gives the run the same numbers as the same teacher loaded locally:
+     * its prompt log-probs are the local forward's bits, so the first step (before any update; the same samples)
+     * reports the same reverse KL to the last bit.
+     */
+    @Test
+    void aServedTeacherScoresAsTheLocalOne(@TempDir Path temp) throws Exception {
+        Tokenizer tokenizer = tokenizer(temp.resolve("tokenizer"));
+        Path student = model(temp.resolve("student"), temp.resolve("tokenizer"), tokenizer, 1);
+        Path teacher = model(temp.resolve("teacher"), temp.resolve("tokenizer"), tokenizer, 2);
+        List<String> settings = List.of("--task", "arithmetic", "distill.total_steps=1", "distill.prompts_per_step=2",
+                "distill.n=2", "distill.max_response_length=4", "distill.num_prompts=10");
+        List<String> local = new ArrayList<>(List.of("distill", "--student", student.toString(), "--teacher",
+                teacher.toString(), "--out", temp.resolve("local").toString()));
+        local.addAll(settings);
+        assertEquals(0, run(local.toArray(String[]::new))[0]);
+        try (dev.reason4j.server.OpenAiServer server = dev.reason4j.server.OpenAiServer.start(teacher,
+                dev.reason4j.model.Precision.FP32, new dev.reason4j.server.OpenAiServer.Options("127.0.0.1", 0, "k",
+                        "k", temp, 8, "teacher"))) {
+            List<String> remote = new ArrayList<>(List.of("distill", "--student", student.toString(),
+                    "--teacher-url", "http://127.0.0.1:" + server.port(), "--teacher-api-key", "k",
+                    "--teacher-model", "teacher", "--out", temp.resolve("remote").toString()));
+            remote.addAll(settings);
+            Object[] result = run(remote.toArray(String[]::new));
+            assertEquals(0, result[0], result[2].toString());
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var localRow = json.readTree(Files.readAllLines(temp.resolve("local/metrics.jsonl")).getFirst());
+        var remoteRow = json.readTree(Files.readAllLines(temp.resolve("remote/metrics.jsonl")).getFirst());
+        assertEquals(localRow.get("distill/reverse_kl").doubleValue(), remoteRow.get("distill/reverse_kl").doubleValue());
+        assertEquals(localRow.get("distill/loss").doubleValue(), remoteRow.get("distill/loss").doubleValue());
+    }
+
     @Test
     void badInputIsOneLine(@TempDir Path temp) throws Exception {
         Tokenizer tokenizer = tokenizer(temp.resolve("tokenizer"));
