@@ -209,9 +209,7 @@ public final class DistillRun {
         Config distill = config.section("distill");
         Object url = requireOneTeacher(distill);
         if (url == null) {
-            Path directory = Path.of(String.valueOf(distill.get("teacher")));
-            Teacher.load(directory, student, 1);   // the same checks as a scoring teacher's
-            return new Generator(Transformer.load(directory));
+            return new Generator(Teacher.loadModel(Path.of(String.valueOf(distill.get("teacher"))), student));
         }
         return new RemoteEngine(new RemoteEngine.Options(List.of(teacherUri(url)), RemoteEngine.Api.OPENAI,
                 teacherApiKey(distill), distill.getString("teacher_model"), teacherTimeout(distill), 3,

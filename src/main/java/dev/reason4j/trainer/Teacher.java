@@ -38,11 +38,16 @@ public interface Teacher {
         };
     }
 
-    /**
-     * The checkpoint in {@code directory} as a local teacher, refused unless its tokenizer is the student's (the
-     * same token for every id, the same eos) and its embedding covers the vocabulary.
-     */
+    /** The checkpoint in {@code directory} as a local teacher, checked as {@link #loadModel} says. */
     static Teacher load(Path directory, Tokenizer student, int microBatchSize) throws IOException {
+        return local(loadModel(directory, student), microBatchSize);
+    }
+
+    /**
+     * The teacher model in {@code directory}, refused unless its tokenizer is the student's (the same token for
+     * every id, the same eos) and its embedding covers the vocabulary.
+     */
+    static Transformer loadModel(Path directory, Tokenizer student) throws IOException {
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException("teacher: directory does not exist: " + directory);
         }
@@ -56,7 +61,7 @@ public interface Teacher {
             throw new IllegalArgumentException("teacher " + directory + " has " + model.config().vocabSize()
                     + " embedding rows, fewer than the student tokenizer's " + student.vocabSize() + " tokens");
         }
-        return local(model, microBatchSize);
+        return model;
     }
 
     /** One line naming the first difference when the teacher's tokenizer is not the student's. */

@@ -74,6 +74,22 @@ class DistillCommandTest {
         assertTrue(Files.readString(out.resolve("config.yaml")).contains("teacher: " + teacher));
     }
 
+    @Test
+    void tracesModeFineTunesOnTheTeachersAnswers(@TempDir Path temp) throws Exception {
+        Tokenizer tokenizer = tokenizer(temp.resolve("tokenizer"));
+        Path student = model(temp.resolve("student"), temp.resolve("tokenizer"), tokenizer, 1);
+        Path teacher = model(temp.resolve("teacher"), temp.resolve("tokenizer"), tokenizer, 2);
+        Path out = temp.resolve("run");
+        Object[] result = run("distill", "--student", student.toString(), "--teacher", teacher.toString(),
+                "--out", out.toString(), "distill.mode=traces", "distill.n=2", "distill.num_prompts=3",
+                "distill.max_response_length=4", "sft.total_steps=2", "sft.batch_size=2", "sft.micro_batch_size=2");
+        assertEquals(0, result[0], result[2].toString());
+        assertTrue(result[1].toString().contains("distill: 6 of 6 teacher traces kept"), result[1].toString());
+        assertEquals(6, Files.readAllLines(out.resolve("traces.jsonl")).size());
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertTrue(Files.isRegularFile(out.resolve("model/model.safetensors")));
+    }
+
     /**
      * A teacher behind {@code ./reason4j serve} gives the run the same numbers as the same teacher loaded locally:
      * its prompt log-probs are the local forward's bits, so the first step (before any update; the same samples)
