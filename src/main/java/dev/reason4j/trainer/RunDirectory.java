@@ -24,7 +24,7 @@ public final class RunDirectory {
     static final String FRESH = "start fresh with --out NEW_DIR or --overwrite";
     /** Keys that say how a run is saved or resumed, not what it computes: they may change between resumes. */
     private static final Set<String> BOOKKEEPING = Set.of("trainer.resume", "trainer.out_dir",
-            "trainer.max_checkpoints", "trainer.save_freq", "sft.save_freq");
+            "trainer.max_checkpoints", "trainer.save_freq", "sft.save_freq", "dpo.save_freq");
 
     private RunDirectory() {
     }
