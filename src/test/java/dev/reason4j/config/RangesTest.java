@@ -116,6 +116,8 @@ class RangesTest {
                 Map.entry("actor.lr_schedule", schedules),
                 Map.entry("critic.lr_schedule", schedules),
                 Map.entry("sft.lr_schedule", schedules),
+                Map.entry("dpo.lr_schedule", schedules),
+                Map.entry("dpo.loss_type", dev.reason4j.algo.PreferenceLosses.names()),
                 Map.entry("algorithm.kl_ctrl.type", Set.of("fixed", "adaptive")),
                 Map.entry("algorithm.rollout_correction.rollout_is",
                         Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.IS_LEVELS))),
