@@ -9,8 +9,7 @@ import java.util.SortedSet;
  * <pre>{@code
  * PreferenceLosses.register("hinge", (pair, config) -> {
  *     double h = PreferenceLosses.logRatioMargin(pair);
- *     boolean active = 1 - config.beta() * h > 0;
- *     double grad = active ? -config.beta() : 0;
+ *     double grad = 1 - config.beta() * h > 0 ? -config.beta() : 0;
  *     return new PreferenceLossResult(Math.max(0, 1 - config.beta() * h), grad, -grad,
  *             PreferenceLosses.dpoReward(pair.policyChosen(), pair.referenceChosen(), config),
  *             PreferenceLosses.dpoReward(pair.policyRejected(), pair.referenceRejected(), config));

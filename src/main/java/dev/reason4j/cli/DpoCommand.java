@@ -59,12 +59,9 @@ final class DpoCommand implements Command {
             throw new IllegalArgumentException("--model: directory does not exist: " + model);
         }
         // Words that are not overrides are more train files: --train a.jsonl b.jsonl.
-        List<String> trainFiles = new ArrayList<>();
-        List<String> overrides = new ArrayList<>();
-        overrides.add("model.path=" + model);
-        for (String word : args.positional()) {
-            (Args.isOverride(word) ? overrides : trainFiles).add(word);
-        }
+        List<String> trainFiles = new ArrayList<>(args.words());
+        List<String> overrides = new ArrayList<>(List.of("model.path=" + model));
+        overrides.addAll(args.overrides());
         if (train != null && !train.equals("true")) {
             trainFiles.addFirst(train);
         } else if (!trainFiles.isEmpty()) {
@@ -75,11 +72,11 @@ final class DpoCommand implements Command {
             requireFile("--train", path);
         }
         if (!trainFiles.isEmpty()) {
-            overrides.add("dpo.train_files=" + yamlList(trainFiles));
+            overrides.add("dpo.train_files=" + Args.yamlList(trainFiles));
         }
         if (eval != null) {
             requireFile("--eval", eval);
-            overrides.add("dpo.eval_files=" + yamlList(List.of(eval)));
+            overrides.add("dpo.eval_files=" + Args.yamlList(List.of(eval)));
         }
         Config config = Config.load(file == null ? null : Path.of(file), overrides);
         PreferenceLosses.get(config.getString("dpo.loss_type"));   // an unknown name fails now, before any loading
@@ -101,14 +98,5 @@ final class DpoCommand implements Command {
         if (!Files.isRegularFile(Path.of(path))) {
             throw new IllegalArgumentException(option + ": file does not exist: " + path);
         }
-    }
-
-    /** Paths as a YAML flow list of quoted strings, so commas and spaces in a path survive. */
-    private static String yamlList(List<String> paths) {
-        List<String> quoted = new ArrayList<>();
-        for (String path : paths) {
-            quoted.add("\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
-        }
-        return "[" + String.join(", ", quoted) + "]";
     }
 }

@@ -13,6 +13,7 @@ public final class Main {
             new DemoCommand(),
             new SftCommand(),
             new DpoCommand(),
+            new RftCommand(),
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),

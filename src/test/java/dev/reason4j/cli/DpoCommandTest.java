@@ -23,8 +23,8 @@ class DpoCommandTest {
     private static final List<String> TINY = List.of("model.tiny.hidden_size=32", "model.tiny.num_layers=1",
             "model.tiny.num_heads=2", "model.tiny.num_kv_heads=1", "model.tiny.intermediate_size=64");
 
-    /** A tiny untrained model directory with its tokenizer, and pair files: 40 to train on, 10 held out. */
-    private Path model() throws Exception {
+    /** A tiny untrained model directory with its tokenizer (BPE trained on sums), in {@code temp}/model. */
+    static Path tinyModel(Path temp) throws Exception {
         List<String> corpus = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             corpus.add("What is " + i + " + 1? \\boxed{" + (i + 1) + "}");
@@ -36,6 +36,12 @@ class DpoCommandTest {
         Config config = Config.load(null, overrides);
         Path model = temp.resolve("model");
         Setup.saveModel(Setup.policy(config, tokenizer), config, model);
+        return model;
+    }
+
+    /** {@link #tinyModel}, and pair files: 40 to train on, 10 held out. */
+    private Path model() throws Exception {
+        Path model = tinyModel(temp);
         StringBuilder train = new StringBuilder();
         StringBuilder eval = new StringBuilder();
         for (int i = 0; i < 50; i++) {
