@@ -99,7 +99,7 @@ final class Ranges {
         put(COUNT, "sft.save_freq");
         put(POSITIVE, "dpo.beta");
         put(new Range(0, true, 0.5, false), "dpo.label_smoothing");
-        put(NON_NEGATIVE, "dpo.simpo_gamma");
+        put(NON_NEGATIVE, "dpo.simpo_gamma", "dpo.rpo_alpha");
         put(POSITIVE_COUNT, "dpo.total_steps", "dpo.batch_size", "dpo.micro_batch_size");
         put(COUNT, "dpo.save_freq", "dpo.eval_freq", "dpo.eval_size");
         put(POSITIVE_COUNT, "rft.rounds", "rft.problems_per_round", "rft.samples_per_problem", "rft.steps_per_round");

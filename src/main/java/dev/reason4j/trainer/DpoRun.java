@@ -52,8 +52,13 @@ public final class DpoRun {
             int held = Math.min(dpo.getInt("eval_size"), shuffled.size() / 10);
             heldOut = shuffled.subList(0, held);
             train = shuffled.subList(held, shuffled.size());
-            System.err.printf("reason4j: no dpo.eval_files: evaluating on %d pairs held out of %s (dpo.eval_size, at"
-                    + " most a tenth); training on the other %d%n", held, trainFiles, train.size());
+            if (held == 0) {
+                System.err.printf("reason4j: warning: no dpo.eval_files and too few pairs in %s to hold any out (a"
+                        + " tenth of %d); no held-out metrics%n", trainFiles, shuffled.size());
+            } else {
+                System.err.printf("reason4j: no dpo.eval_files: evaluating on %d pairs held out of %s (dpo.eval_size,"
+                        + " at most a tenth); training on the other %d%n", held, trainFiles, train.size());
+            }
         }
         return new Pairs(TokenizedPair.of(train, tokenizer, formatter), TokenizedPair.of(heldOut, tokenizer, formatter));
     }
@@ -80,13 +85,12 @@ public final class DpoRun {
         int steps = dpo.getInt("total_steps");
         int evalFrequency = dpo.getInt("eval_freq");
         ModelOptimizer optimizer = new ModelOptimizer(policy, dpo, steps);
-        DpoTrainer trainer = new DpoTrainer(policy, optimizer, loss, lossConfig, dpo.getInt("micro_batch_size"),
-                dpo.getBoolean("recompute"));
+        DpoTrainer trainer = new DpoTrainer(policy, optimizer, loss, lossConfig, dpo.getDouble("rpo_alpha"),
+                dpo.getInt("micro_batch_size"), dpo.getBoolean("recompute"));
         // The reference is the policy before its first update; a resume must not take the checkpoint's weights.
         List<DpoTrainer.PairLogProbs> reference = trainer.referenceLogProbs(policy, pairs);
         List<DpoTrainer.PairLogProbs> heldOutReference = trainer.referenceLogProbs(policy, heldOut);
-        @SuppressWarnings("unchecked")
-        Map<String, Double>[] finalEval = new Map[1];
+        var finalEval = new java.util.concurrent.atomic.AtomicReference<Map<String, Double>>();
         OfflineRun.train(policy, optimizer, config, "dpo", pairs.size(), runDirectory, console, (step, batch) -> {
             Map<String, Object> metrics = new java.util.LinkedHashMap<>(trainer.step(
                     batch.stream().map(pairs::get).toList(), batch.stream().map(reference::get).toList()));
@@ -95,15 +99,15 @@ public final class DpoRun {
                 Map<String, Double> eval = trainer.evaluate(heldOut, heldOutReference);
                 metrics.putAll(eval);
                 if (last) {
-                    finalEval[0] = eval;
+                    finalEval.set(eval);
                 }
             }
             return metrics;
         }, "step", "loss", "rewards/accuracies", "rewards/margins", "eval/rewards/accuracies");
-        if (finalEval[0] == null) {   // a run that was already complete: evaluate the checkpoint it resumed
-            finalEval[0] = heldOut.isEmpty() ? Map.of() : trainer.evaluate(heldOut, heldOutReference);
+        if (finalEval.get() == null) {   // a run that was already complete: evaluate the checkpoint it resumed
+            finalEval.set(heldOut.isEmpty() ? Map.of() : trainer.evaluate(heldOut, heldOutReference));
         }
-        return finalEval[0];
+        return finalEval.get();
     }
 
     private static void checkLengths(Transformer policy, List<TokenizedPair> pairs, String which) {

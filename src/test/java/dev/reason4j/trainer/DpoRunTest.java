@@ -167,13 +167,13 @@ class DpoRunTest {
     /**
      * The gradient a step applies is that of its batch loss: central differences on a few weights of the tiny
      * float32 model (steps of 1e-2, float32 noise ~1e-5 in the loss: 2% agreement), through the trainer's own
-     * held-out loss on the same pairs, for each built-in loss.
+     * held-out loss on the same pairs, for each built-in loss, and DPO with RPO's NLL term.
      */
     @Test
     void theStepsGradientIsTheLossGradient(@TempDir Path temp) throws Exception {
         Tokenizer tokenizer = SftRunTest.tokenizer(temp.resolve("tokenizer"));
         List<TokenizedPair> pairs = TokenizedPair.of(pairs(3, 7, i -> true), tokenizer, Setup.chatFormatter(tokenizer));
-        for (String lossType : List.of("sigmoid", "ipo", "simpo")) {
+        for (String lossType : List.of("sigmoid", "ipo", "simpo", "sigmoid+rpo")) {
             Config config = config(temp);
             Transformer policy = Setup.policy(config, tokenizer);
             Transformer reference = policy.copy();
@@ -184,9 +184,21 @@ class DpoRunTest {
                     parameter.data()[i] += (float) (0.02 * random.nextGaussian());
                 }
             }
+            boolean rpo = lossType.endsWith("+rpo");
             DpoTrainer trainer = new DpoTrainer(policy, new ModelOptimizer(policy, config.section("dpo"), 1),
-                    PreferenceLosses.get(lossType), new PreferenceLossConfig(2.0, 0.1, 0.5), 3, false);
+                    PreferenceLosses.get(lossType.replace("+rpo", "")), new PreferenceLossConfig(2.0, 0.1, 0.5),
+                    rpo ? 0.7 : 0, 3, false);
             List<DpoTrainer.PairLogProbs> referenceLogProbs = trainer.referenceLogProbs(reference, pairs);
+            if (rpo) {   // TRL's nll_loss: minus the chosen tokens' summed log-probs over their count
+                double logProbs = 0;
+                int tokens = 0;
+                for (TokenizedPair pair : pairs) {
+                    logProbs += sum(policy, pair.prompt().length, pair.chosenSequence());
+                    tokens += pair.chosen().length;
+                }
+                assertEquals(-logProbs / tokens, trainer.evaluate(pairs, referenceLogProbs).get("eval/nll_loss"),
+                        1e-5);
+            }
             policy.zeroGrad();
             trainer.backward(pairs, referenceLogProbs);
             var parameter = policy.parameters().stream().filter(p -> p.name().contains("o_proj")).findFirst()
