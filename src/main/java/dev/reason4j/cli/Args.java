@@ -41,6 +41,15 @@ public final class Args {
         return word.matches("[A-Za-z_][A-Za-z0-9_.\\-]*=.*");
     }
 
+    /** Paths as a YAML flow list of quoted strings for a config override, so commas and spaces survive. */
+    static String yamlList(List<String> paths) {
+        List<String> quoted = new ArrayList<>();
+        for (String path : paths) {
+            quoted.add("\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        }
+        return "[" + String.join(", ", quoted) + "]";
+    }
+
     /** True when {@code --name} was given (as a switch or with a value other than "false"). */
     public boolean flag(String name) {
         read.add(name);
@@ -83,6 +92,16 @@ public final class Args {
 
     public List<String> positional() {
         return List.copyOf(positional);
+    }
+
+    /** The positional words that are config overrides ({@code section.key=value}). */
+    public List<String> overrides() {
+        return positional.stream().filter(Args::isOverride).toList();
+    }
+
+    /** The positional words that are not config overrides (file names). */
+    public List<String> words() {
+        return positional.stream().filter(word -> !isOverride(word)).toList();
     }
 
     /** Fails with the first option the command never asked about. Call after reading all options. */

@@ -13,6 +13,8 @@ public final class Main {
             new DemoCommand(),
             new SftCommand(),
             new DistillCommand(),
+            new DpoCommand(),
+            new RftCommand(),
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),

@@ -56,7 +56,7 @@ final class Ranges {
         put(POSITIVE_COUNT, "rollout.max_attempts");
         put(COUNT, "trainer.async.max_staleness");
         put(ANY, "data.seed", "model.seed");
-        for (String optimizer : new String[] {"actor", "critic", "sft", "distill"}) {
+        for (String optimizer : new String[] {"actor", "critic", "sft", "distill", "dpo"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");
             put(COUNT, optimizer + ".warmup_steps");
             put(FRACTION, optimizer + ".min_lr_ratio");
@@ -97,6 +97,14 @@ final class Ranges {
         put(POSITIVE, "model.tiny.rope_theta");
         put(POSITIVE_COUNT, "sft.total_steps", "sft.batch_size", "sft.micro_batch_size", "sft.num_examples");
         put(COUNT, "sft.save_freq");
+        put(POSITIVE, "dpo.beta");
+        put(new Range(0, true, 0.5, false), "dpo.label_smoothing");
+        put(NON_NEGATIVE, "dpo.simpo_gamma", "dpo.rpo_alpha");
+        put(POSITIVE_COUNT, "dpo.total_steps", "dpo.batch_size", "dpo.micro_batch_size");
+        put(COUNT, "dpo.save_freq", "dpo.eval_freq", "dpo.eval_size");
+        put(POSITIVE_COUNT, "rft.rounds", "rft.problems_per_round", "rft.samples_per_problem", "rft.steps_per_round");
+        put(NON_NEGATIVE, "rft.temperature");
+        put(ANY, "rft.reward_threshold");   // rewards may be negative (penalties)
         put(atLeast(1), "demo.vocab_size");
         put(POSITIVE_COUNT, "distill.num_prompts", "distill.total_steps", "distill.prompts_per_step", "distill.n",
                 "distill.max_response_length", "distill.micro_batch_size");

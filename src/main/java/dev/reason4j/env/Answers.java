@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Final-answer extraction and formatting shared by the built-in tasks. */
 public final class Answers {
-    private static final String BOXED = "\\boxed{";
+    static final String BOXED = "\\boxed{";
     private static final Pattern INTEGER = Pattern.compile("[-+]?(\\d+|\\d{1,3}(,\\d{3})+)");
 
     private Answers() {

@@ -12,7 +12,8 @@ import java.util.Set;
  * Multi-digit arithmetic: "What is 47 + 385?" → 432. Options: {@code digits} (most digits per operand, default 2),
  * {@code min_digits} (default 1), {@code operands} (default 2), {@code operators} (a subset of {@code +-*}, default
  * {@code +}), {@code flawed_percent} (share of worked solutions that forget every carry, like imperfect demonstration
- * data; default 0), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
+ * data; default 0), {@code check_percent} (share of worked solutions that check their sum by the inverse operation,
+ * a line {@code 432-385=47} before the answer: the hidden rule of the preference demo; default 0), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
  * (wrap the reasoning in {@code <think>} tags, default false). Usual precedence; every intermediate result is
  * non-negative (problems that would go negative are redrawn).
  *
@@ -38,6 +39,10 @@ public final class ArithmeticTask implements Task {
     private final String scratchpad;
     private final boolean think;
     private final int flawedPercent;
+    private final int checkPercent;
+
+    /** The extra field holding a problem's check line (with option {@code check_percent}): {@code 432-385=47}. */
+    public static final String CHECK = "check";
 
     public ArithmeticTask(Map<String, Object> options) {
         Options read = new Options("task " + NAME, options);
@@ -48,10 +53,15 @@ public final class ArithmeticTask implements Task {
         scratchpad = read.string("scratchpad", "columns", Set.of("columns", "steps", "none"));
         think = read.bool("think", false);
         flawedPercent = read.integer("flawed_percent", 0, 0, 100);
+        checkPercent = read.integer("check_percent", 0, 0, 100);
         read.finish();
         if (flawedPercent > 0 && (operands != 2 || !operators.equals("+"))) {
             throw new IllegalArgumentException("task " + NAME + ": option flawed_percent needs operands: 2 and"
                     + " operators: '+' (the flaw is a forgotten carry in column addition)");
+        }
+        if (checkPercent > 0 && (operands != 2 || !operators.equals("+") || !scratchpad.equals("columns") || think)) {
+            throw new IllegalArgumentException("task " + NAME + ": option check_percent needs operands: 2, operators:"
+                    + " '+', scratchpad: columns and no think (the check is one subtraction line before the answer)");
         }
         if (operators.isEmpty() || !operators.chars().allMatch(c -> c == '+' || c == '-' || c == '*')
                 || operators.chars().distinct().count() != operators.length()) {
@@ -90,8 +100,20 @@ public final class ArithmeticTask implements Task {
                 lines.add(numbers.get(0) + "+" + numbers.get(1) + "=" + flawed);
                 solutionAnswer = flawed.toString();
             }
-            return new Problem(NAME, written(numbers, ops, ""), "What is " + written(numbers, ops, " ") + "?", answer,
-                    answer, Answers.workedSolution(lines, solutionAnswer, think));
+            String key = written(numbers, ops, "");
+            String prompt = "What is " + written(numbers, ops, " ") + "?";
+            if (checkPercent == 0) {
+                return new Problem(NAME, key, prompt, answer, answer, Answers.workedSolution(lines, solutionAnswer,
+                        think));
+            }
+            // The check undoes the sum the solution wrote: flawed solutions check their own wrong sum (and fail).
+            String check = solutionAnswer + "-" + numbers.get(1) + "=" + new BigInteger(solutionAnswer)
+                    .subtract(numbers.get(1));
+            if (random.nextInt(100) < checkPercent) {
+                lines.add(check);
+            }
+            return new Problem(NAME, key, prompt, answer, answer, Answers.workedSolution(lines, solutionAnswer, think),
+                    Map.of(CHECK, result + "-" + numbers.get(1) + "=" + numbers.get(0)));
         }
     }
 
@@ -254,5 +276,26 @@ public final class ArithmeticTask implements Task {
     private static int digit(String number, int i) {
         int index = number.length() - 1 - i;
         return index >= 0 ? number.charAt(index) - '0' : 0;
+    }
+
+    /**
+     * The preference demo's hidden rule: the response is correct and checks its sum by the inverse operation, a line
+     * exactly {@code problem}'s check ({@code 432-385=47}). Needs option {@code check_percent}.
+     */
+    public boolean meetsCheckRule(String response, Example problem) {
+        Object check = problem.extra().get(CHECK);
+        if (!(check instanceof String line)) {
+            throw new IllegalArgumentException("task " + NAME + ": the problem has no check line (option"
+                    + " check_percent is 0)");
+        }
+        return verify(response, problem.groundTruth()) == 1.0 && response.lines().anyMatch(line::equals);
+    }
+
+    /** A correct worked solution of {@code problem} with its check line before the answer, or without it. */
+    public static String solution(Problem problem, boolean checked) {
+        String line = (String) problem.extra().get(CHECK);
+        String without = problem.solution().replace(line + "\n", "");
+        int answerAt = without.lastIndexOf(Answers.BOXED);
+        return checked ? without.substring(0, answerAt) + line + "\n" + without.substring(answerAt) : without;
     }
 }

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * A configured run's parts, built once from a {@link Config}: plugins ({@code trainer.plugins}), tokenizer, policy,
- * task, held-out set, reward scorer, rollout worker and evaluator. {@code ./reason4j train} and
- * {@code ./reason4j eval} start here.
+ * task, held-out set, reward scorer, rollout worker and evaluator. {@code ./reason4j train},
+ * {@code ./reason4j eval} and {@code ./reason4j rft} start here.
  */
 public final class Experiment implements AutoCloseable {
     private final Config config;
@@ -51,6 +51,17 @@ public final class Experiment implements AutoCloseable {
         RlTrainer trainer = new RlTrainer(config, policy, worker, data.train());
         return new RlRun(config, runDirectory, trainer, Setup.evaluator(config, worker), data.heldOut(),
                 console).run();
+    }
+
+    /** Rejection-sampling fine-tuning in {@code runDirectory} (resuming there); returns the last evaluation. */
+    public Map<String, Double> rejectionSampling(Path runDirectory, PrintStream console) throws IOException {
+        return RftRun.train(policy, worker, data.train(), Setup.evaluator(config, worker), data.heldOut(), config,
+                runDirectory, console);
+    }
+
+    /** The policy, as loaded or as training left it. */
+    public Transformer policy() {
+        return policy;
     }
 
     @Override

@@ -25,7 +25,7 @@ public final class RunDirectory {
     /** Keys that say how a run is saved or resumed, not what it computes: they may change between resumes. */
     private static final Set<String> BOOKKEEPING = Set.of("trainer.resume", "trainer.out_dir",
             "trainer.max_checkpoints", "trainer.save_freq", "sft.save_freq", "distill.save_freq",
-            "distill.teacher_api_key", "distill.teacher_timeout_s");
+            "distill.teacher_api_key", "distill.teacher_timeout_s", "dpo.save_freq");
 
     private RunDirectory() {
     }

@@ -119,6 +119,8 @@ class RangesTest {
                 Map.entry("distill.lr_schedule", schedules),
                 Map.entry("distill.mode", Set.of("on_policy", "traces")),
                 Map.entry("distill.loss_agg_mode", aggregation),
+                Map.entry("dpo.lr_schedule", schedules),
+                Map.entry("dpo.loss_type", dev.reason4j.algo.PreferenceLosses.names()),
                 Map.entry("algorithm.kl_ctrl.type", Set.of("fixed", "adaptive")),
                 Map.entry("algorithm.rollout_correction.rollout_is",
                         Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.IS_LEVELS))),
