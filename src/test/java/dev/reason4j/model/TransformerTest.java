@@ -65,11 +65,11 @@ class TransformerTest {
         for (ModelConfig config : tinyConfigs()) {
             Transformer model = randomModel(config, 7, 0.3);
             model.addValueHead(3);
-            model.addRewardHead(4);
+            model.addScoreHead(4, true);
             List<int[]> sequences = randomSequences(config.vocabSize(), 11, 6, 1, 9);
             for (float temperature : new float[]{1f, 0.7f}) {
                 ForwardResult result = model.forward(sequences, ForwardOptions.inference().withTemperature(temperature)
-                        .withEntropy(true).withValues(true).withRewards(true));
+                        .withEntropy(true).withValues(true).withScores(true));
                 ReferenceModel reference = new ReferenceModel(model);
                 for (int b = 0; b < sequences.size(); b++) {
                     ReferenceModel.Outputs expected = reference.forward(sequences.get(b), temperature);
@@ -77,7 +77,7 @@ class TransformerTest {
                     assertClose(expected.logProbs(), result.logProbs[b], 2e-5, what + " logProbs");
                     assertClose(expected.entropy(), result.entropy[b], 2e-5, what + " entropy");
                     assertClose(expected.values(), result.values[b], 2e-5, what + " values");
-                    assertEquals(expected.reward(), result.rewards[b], 2e-5, what + " reward");
+                    assertClose(expected.scores(), result.scores[b], 2e-5, what + " scores");
                 }
             }
         }
@@ -88,18 +88,18 @@ class TransformerTest {
         for (ModelConfig config : tinyConfigs()) {
             Transformer model = randomModel(config, 5, 0.3);
             model.addValueHead(8);
-            model.addRewardHead(9);
+            model.addScoreHead(9, true);
             List<int[]> sequences = randomSequences(config.vocabSize(), 13, 5, 7, 2);
             float temperature = 0.8f;
             ForwardResult result = model.forward(sequences, ForwardOptions.training().withTemperature(temperature)
-                    .withEntropy(true).withValues(true).withRewards(true));
+                    .withEntropy(true).withValues(true).withScores(true));
             Random random = new Random(17);
             float[][] gLogProbs = randomLike(result.logProbs, random);
             float[][] gEntropy = randomLike(result.entropy, random);
             float[][] gValues = randomLike(result.values, random);
-            float[] gRewards = {0.5f, -1.2f, 0.8f};
+            float[][] gScores = randomLike(result.scores, random);
             model.zeroGrad();
-            model.backward(result, gLogProbs, gEntropy, gValues, gRewards);
+            model.backward(result, gLogProbs, gEntropy, gValues, gScores);
 
             ReferenceModel reference = new ReferenceModel(model);
             double h = 1e-5;
@@ -110,9 +110,9 @@ class TransformerTest {
                     int i = c < 2 ? c : random.nextInt(values.length);
                     double saved = values[i];
                     values[i] = saved + h;
-                    double plus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gRewards);
+                    double plus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gScores);
                     values[i] = saved - h;
-                    double minus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gRewards);
+                    double minus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gScores);
                     values[i] = saved;
                     double numeric = (plus - minus) / (2 * h);
                     double analytic = w.grad[i];
