@@ -12,6 +12,7 @@ public final class Main {
     static final List<Command> COMMANDS = List.of(
             new DemoCommand(),
             new SftCommand(),
+            new TrainRmCommand(),
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),

@@ -56,7 +56,7 @@ final class Ranges {
         put(POSITIVE_COUNT, "rollout.max_attempts");
         put(COUNT, "trainer.async.max_staleness");
         put(ANY, "data.seed", "model.seed");
-        for (String optimizer : new String[] {"actor", "critic", "sft"}) {
+        for (String optimizer : new String[] {"actor", "critic", "sft", "rm"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");
             put(COUNT, optimizer + ".warmup_steps");
             put(FRACTION, optimizer + ".min_lr_ratio");
@@ -97,6 +97,10 @@ final class Ranges {
         put(POSITIVE, "model.tiny.rope_theta");
         put(POSITIVE_COUNT, "sft.total_steps", "sft.batch_size", "sft.micro_batch_size", "sft.num_examples");
         put(COUNT, "sft.save_freq");
+        put(POSITIVE_COUNT, "rm.total_steps", "rm.batch_size", "rm.micro_batch_size");
+        put(COUNT, "rm.eval_freq", "rm.save_freq", "rm.val_size", "reward.reward_model.refresh_freq");
+        put(NON_NEGATIVE, "rm.center_coef");
+        put(ANY, "rm.seed");
         put(atLeast(1), "demo.vocab_size");
     }
 

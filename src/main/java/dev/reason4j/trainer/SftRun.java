@@ -1,6 +1,5 @@
 package dev.reason4j.trainer;
 
-import dev.reason4j.io.AtomicFiles;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Datasets;
 import dev.reason4j.env.Example;
@@ -12,13 +11,10 @@ import dev.reason4j.tokenizer.ChatTemplate;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Supervised fine-tuning as configured by the {@code sft} section: the training sequences (a dataset's
@@ -75,66 +71,22 @@ public final class SftRun {
 
     /**
      * {@code sft.total_steps} steps of {@code sft.batch_size} sequences drawn at random (seeded), in a run
-     * directory as an RL run's: config.yaml, metrics.jsonl, and checkpoints every {@code sft.save_freq} steps and
-     * at the end ({@code checkpoints/step-N/}: model with tokenizer files, optimizer state, step), resumed as
-     * {@code trainer.resume} says. The config must name the tokenizer ({@code model.tokenizer} or
-     * {@code model.path}), whose files each checkpoint's model carries.
+     * directory as an RL run's (see {@link OfflineLoop}): config.yaml, metrics.jsonl, and checkpoints every
+     * {@code sft.save_freq} steps and at the end ({@code checkpoints/step-N/}: model with tokenizer files, optimizer
+     * state, step), resumed as {@code trainer.resume} says. The config must name the tokenizer
+     * ({@code model.tokenizer} or {@code model.path}), whose files each checkpoint's model carries.
      */
     public static void train(Transformer model, List<SftTrainer.Sequence> sequences, Config config,
                              Path runDirectory, PrintStream console) throws IOException {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("SFT has no training sequences");
         }
-        Files.createDirectories(runDirectory);
-        RunDirectory.claim(runDirectory, config);
         Config sft = config.section("sft");
-        int steps = sft.getInt("total_steps");
-        int batchSize = sft.getInt("batch_size");
-        int saveFrequency = sft.getInt("save_freq");
-        ModelOptimizer optimizer = new ModelOptimizer(model, sft, steps);
+        ModelOptimizer optimizer = new ModelOptimizer(model, sft, sft.getInt("total_steps"));
         SftTrainer trainer = new SftTrainer(model, optimizer, sft.getInt("micro_batch_size"),
                 sft.getBoolean("recompute"));
-        Checkpoints checkpoints = new Checkpoints(runDirectory, config.getInt("trainer.max_checkpoints"));
-        int restored = RunDirectory.resume(runDirectory, config, checkpoints,
-                directory -> restore(directory, model, optimizer), steps, console);
-        Random order = new Random(config.getInt("data.seed"));
-        for (long draw = 0; draw < (long) restored * batchSize; draw++) {
-            order.nextInt(sequences.size());   // the batches of the restored steps, drawn again so the next match
-        }
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
-            for (int step = restored + 1; step <= steps; step++) {
-                List<SftTrainer.Sequence> batch = new ArrayList<>(batchSize);
-                for (int i = 0; i < batchSize; i++) {
-                    batch.add(sequences.get(order.nextInt(sequences.size())));
-                }
-                Map<String, Object> metrics = new LinkedHashMap<>();
-                metrics.put("step", step);
-                metrics.put("phase", "sft");
-                metrics.putAll(trainer.step(batch));
-                log.write(metrics);
-                if (step % 25 == 0 || step == steps) {
-                    console.println("sft " + MetricsLog.progressLine(metrics, "step", "sft/loss", "sft/lr",
-                            "time/sft_tokens_per_s"));
-                }
-                if ((saveFrequency > 0 && step % saveFrequency == 0) || step == steps) {
-                    int savedStep = step;
-                    checkpoints.save(step, directory -> {
-                        Setup.saveModel(model, config, directory.resolve("model"));
-                        optimizer.save(directory.resolve("optimizer.safetensors"));
-                        AtomicFiles.writeString(directory.resolve(TrainerState.FILE),
-                                "{\"step\": " + savedStep + "}\n");
-                    });
-                }
-            }
-        }
-    }
-
-    /** Loads an SFT checkpoint into the live model and optimizer; returns its step. */
-    private static int restore(Path directory, Transformer model, ModelOptimizer optimizer) {
-        TrainerState state = TrainerState.read(directory);
-        Path weights = directory.resolve("model");
-        Checkpoints.loadWeights(weights, model);
-        Checkpoints.loadOptimizer(optimizer, directory.resolve("optimizer.safetensors"));
-        return state.step();
+        OfflineLoop.run("sft", config, sequences, model, optimizer, trainer::step, step -> Map.of(),
+                directory -> Setup.saveModel(model, config, directory), runDirectory, console,
+                "step", "sft/loss", "sft/lr", "time/sft_tokens_per_s");
     }
 }
