@@ -9,6 +9,9 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransformerTest {
@@ -121,6 +124,36 @@ class TransformerTest {
                 }
             }
         }
+    }
+
+    /** A score model is the trunk, copied, with a fresh score head and no LM head (nor its tensor). */
+    @Test
+    void aScoreModelIsTheTrunkWithAScoreHeadAndNoLmHead() {
+        ModelConfig config = tinyConfigs().get(0);   // untied: lm_head is a tensor of its own
+        Transformer policy = randomModel(config, 31, 0.3);
+        Transformer scorer = policy.scoreModel(6, false);
+        assertFalse(scorer.hasLmHead());
+        List<String> expected = new ArrayList<>();
+        for (Weight w : policy.weights()) {
+            if (!w.name.equals("lm_head.weight")) {
+                expected.add(w.name);
+            }
+        }
+        expected.add("score.weight");
+        assertEquals(expected, scorer.weights().stream().map(w -> w.name).toList());
+        policy.addScoreHead(6, false);   // the same head on the policy itself: the same scores, bit for bit
+        List<int[]> sequences = randomSequences(config.vocabSize(), 32, 5, 2);
+        ForwardOptions scores = ForwardOptions.inference().withLogProbs(false).withScores(true);
+        ForwardResult fromPolicy = policy.forward(sequences, scores);
+        ForwardResult fromScorer = scorer.forward(sequences, scores);
+        for (int b = 0; b < sequences.size(); b++) {
+            assertArrayEquals(fromPolicy.scores[b], fromScorer.scores[b]);
+        }
+        scorer.weights().getFirst().data[0] += 1f;   // a copy: the policy's trunk is not shared
+        assertNotEquals(scorer.weights().getFirst().data[0], policy.weights().getFirst().data[0]);
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> scorer.forward(sequences, ForwardOptions.inference()));
+        assertEquals("forward asked for log-probs or entropy but the model has no LM head", error.getMessage());
     }
 
     @Test

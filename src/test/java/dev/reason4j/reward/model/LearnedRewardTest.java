@@ -33,11 +33,10 @@ class LearnedRewardTest {
     /** The reward is the model's score of encode(prompt) + encode(response) + end-of-turn, as TokenizedPair has it. */
     @Test
     void scoresThePromptAndResponseIdsAsTrainingDid() throws Exception {
-        Path tokenizerDir = temp.resolve("tokenizer");
-        Tokenizer tokenizer = RewardModelFixtures.tokenizer(tokenizerDir);
-        RewardModel rm = RewardModel.fromPolicy(RewardModelFixtures.policy(tokenizer, 3), 4);
-        Path dir = temp.resolve("rm");
-        rm.save(dir, tokenizerDir);
+        RewardModelFixtures.Saved saved = RewardModelFixtures.savedRewardModel(temp, 3);
+        Tokenizer tokenizer = saved.tokenizer();
+        RewardModel rm = saved.rm();
+        Path dir = saved.dir();
         String prompt = "<|im_start|>user\nWhat is 4 + 1?<|im_end|>\n<|im_start|>assistant\n";
         String response = "The answer is 5.";
         List<Integer> ids = new ArrayList<>();
@@ -66,11 +65,7 @@ class LearnedRewardTest {
     /** reward.reward_model registers "reward_model", which reward.functions weighs beside a verifier. */
     @Test
     void theConfigRegistersTheLearnedRewardBesideVerifiers() throws Exception {
-        Path tokenizerDir = temp.resolve("tokenizer");
-        Tokenizer tokenizer = RewardModelFixtures.tokenizer(tokenizerDir);
-        Path dir = temp.resolve("rm");
-        RewardModel rm = RewardModel.fromPolicy(RewardModelFixtures.policy(tokenizer, 3), 4);
-        rm.save(dir, tokenizerDir);
+        Path dir = RewardModelFixtures.savedRewardModel(temp, 3).dir();
         Config config = Config.load(null, List.of("reward.reward_model.path=" + dir,
                 "reward.functions={reward_model: 0.5, math: 1.0}"));
         String prompt = "What is 4 + 1?";
@@ -92,11 +87,10 @@ class LearnedRewardTest {
     /** refresh_freq: the reward model is reloaded when its weights changed, at the refresh points only. */
     @Test
     void aRefreshedRewardPicksUpNewWeightsAndAFrozenOneDoesNot() throws Exception {
-        Path tokenizerDir = temp.resolve("tokenizer");
-        Tokenizer tokenizer = RewardModelFixtures.tokenizer(tokenizerDir);
-        RewardModel rm = RewardModel.fromPolicy(RewardModelFixtures.policy(tokenizer, 3), 4);
-        Path dir = temp.resolve("rm");
-        rm.save(dir, tokenizerDir);
+        RewardModelFixtures.Saved saved = RewardModelFixtures.savedRewardModel(temp, 3);
+        Tokenizer tokenizer = saved.tokenizer();
+        RewardModel rm = saved.rm();
+        Path dir = saved.dir();
         LearnedReward refreshed = new LearnedReward(dir, 3);
         LearnedReward frozen = new LearnedReward(dir, 0);
         RewardInput in = input("What is 4 + 1?", "yes");
@@ -110,7 +104,7 @@ class LearnedRewardTest {
                 }
             }
         }
-        rm.save(dir, tokenizerDir);
+        rm.save(dir, saved.tokenizerDir());
         Path weights = dir.resolve("model.safetensors");
         Files.setLastModifiedTime(weights, FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 5000));
         assertEquals(before, refreshed.score(in).reward(), 0.0);   // call 2: not a refresh point

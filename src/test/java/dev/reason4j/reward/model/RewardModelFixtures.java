@@ -21,6 +21,18 @@ public final class RewardModelFixtures {
         return BpeTrainer.chatml(300).trainAndSave(corpus, directory);
     }
 
+    /** A reward model from a fresh policy's trunk, saved with the tokenizer in {@code temp/rm}. */
+    public record Saved(Tokenizer tokenizer, Path tokenizerDir, RewardModel rm, Path dir) {}
+
+    public static Saved savedRewardModel(Path temp, long seed) throws IOException {
+        Path tokenizerDir = temp.resolve("tokenizer");
+        Tokenizer tokenizer = tokenizer(tokenizerDir);
+        RewardModel rm = RewardModel.fromPolicy(policy(tokenizer, seed), seed + 1);
+        Path dir = temp.resolve("rm");
+        rm.save(dir, tokenizerDir);
+        return new Saved(tokenizer, tokenizerDir, rm, dir);
+    }
+
     /** Untied, so the LM head is a tensor of its own that the reward model must drop. */
     public static Transformer policy(Tokenizer tokenizer, long seed) {
         ModelConfig config = ModelConfig.tiny(ModelConfig.Architecture.QWEN3, tokenizer.vocabSize(), 32, 64, 2, 4, 2,
