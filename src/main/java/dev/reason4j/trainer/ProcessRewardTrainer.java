@@ -40,8 +40,22 @@ public final class ProcessRewardTrainer {
      */
     public Map<String, Object> step(List<StepLabels> batch) {
         long start = System.nanoTime();
-        int steps = 0;
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("rm/lr", optimizer.learningRate());
+        Map<String, Object> losses = accumulate(batch);
+        metrics.put("rm/grad_norm", optimizer.step());
+        metrics.putAll(losses);
         long tokens = 0;
+        for (StepLabels example : batch) {
+            tokens += example.prompt().length + example.response().length;
+        }
+        metrics.put("time/rm_tokens_per_s", tokens / ((System.nanoTime() - start) / 1e9));
+        return metrics;
+    }
+
+    /** Adds the gradient of the batch's loss to the model's grads; returns the step's loss metrics. */
+    Map<String, Object> accumulate(List<StepLabels> batch) {
+        int steps = 0;
         for (StepLabels example : batch) {
             steps += example.labels().length;
         }
@@ -58,7 +72,6 @@ public final class ProcessRewardTrainer {
             for (int b = 0; b < micro.size(); b++) {
                 StepLabels example = micro.get(b);
                 gradScores[b] = new float[forward.scores[b].length];
-                tokens += gradScores[b].length;
                 for (int i = 0; i < example.labels().length; i++) {
                     int row = example.prompt().length + example.stepTokens()[i];
                     double score = forward.scores[b][row];
@@ -71,11 +84,8 @@ public final class ProcessRewardTrainer {
             model.backward(forward, null, null, null, gradScores);
         }
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("rm/lr", optimizer.learningRate());
-        metrics.put("rm/grad_norm", optimizer.step());
         metrics.put("rm/loss", loss / Math.max(1, steps));
         metrics.put("rm/accuracy", (double) correct / Math.max(1, steps));
-        metrics.put("time/rm_tokens_per_s", tokens / ((System.nanoTime() - start) / 1e9));
         return metrics;
     }
 }

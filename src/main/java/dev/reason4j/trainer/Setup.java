@@ -256,7 +256,7 @@ public final class Setup {
     /**
      * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
      * source; plus the format reward, the length penalty and DAPO's overlong penalty when configured. Each part is
-     * reported.
+     * reported. With {@code reward.reward_model.path} set, the name {@code reward_model} is that learned reward.
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");

@@ -40,6 +40,79 @@ class ProcessRewardTrainerTest {
         }
     }
 
+    /**
+     * The accumulated gradient (soft and hard labels, two micro-batches) against central differences of the mean
+     * step loss recomputed from the step probabilities at perturbed weights; float32 forward, so a step of 1e-2
+     * as in RewardModelTrainerTest (the embeddings left out for the same reason).
+     */
+    @Test
+    void theAccumulatedGradientIsTheFiniteDifferenceOfTheStepLoss() throws Exception {
+        Tokenizer tokenizer = RewardModelFixtures.tokenizer(temp.resolve("tokenizer"));
+        ProcessRewardModel prm = ProcessRewardModel.fromPolicy(RewardModelFixtures.policy(tokenizer, 4), 2, "\n");
+        java.util.Random random = new java.util.Random(5);
+        for (var p : prm.model().parameters()) {
+            if (p.name().startsWith("score.")) {
+                for (int i = 0; i < p.data().length; i++) {
+                    p.data()[i] = (float) random.nextGaussian();
+                }
+            }
+        }
+        var formatter = Setup.chatFormatter(tokenizer);
+        List<StepLabels> batch = List.of(
+                StepLabels.of(tokenizer, tokenizer.encode(formatter.render(example("What is 2 + 1?")), false),
+                        "step good\nThe answer is 3.", "\n", new double[] {1, 0.7}),
+                StepLabels.of(tokenizer, tokenizer.encode(formatter.render(example("What is 5 + 1?")), false),
+                        "bad\nno\nyes", "\n", new double[] {0, 0.2, 1}));
+        Config section = Config.load(null, List.of()).section("rm");
+        ProcessRewardTrainer trainer = new ProcessRewardTrainer(prm, new ModelOptimizer(prm.model(), section, 1), 1,
+                false);
+        prm.model().zeroGrad();
+        double loss = (double) trainer.accumulate(batch).get("rm/loss");
+        assertEquals(stepLoss(prm, batch), loss, 1e-5);
+        double h = 1e-2;
+        int checked = 0;
+        for (var p : prm.model().parameters()) {
+            if (!p.name().startsWith("score.") && !p.name().equals("model.norm.weight")
+                    && !p.name().endsWith("layers.1.mlp.down_proj.weight")) {
+                continue;
+            }
+            float[] grad = p.grad().clone();
+            for (int k = 0; k < Math.min(3, p.data().length); k++) {
+                int i = random.nextInt(p.data().length);
+                float saved = p.data()[i];
+                p.data()[i] = saved + (float) h;
+                double plus = stepLoss(prm, batch);
+                p.data()[i] = saved - (float) h;
+                double minus = stepLoss(prm, batch);
+                p.data()[i] = saved;
+                double numeric = (plus - minus) / (2 * h);
+                assertEquals(numeric, grad[i], 5e-4 + 1e-3 * Math.abs(numeric), p.name() + "[" + i + "]");
+                checked++;
+            }
+        }
+        assertEquals(10, checked);
+    }
+
+    private static dev.reason4j.env.Example example(String prompt) {
+        return new dev.reason4j.env.Example(prompt, null, null, null, Map.of());
+    }
+
+    /** Mean over steps of −[y log p + (1 − y) log(1 − p)], p from the model's step probabilities. */
+    private static double stepLoss(ProcessRewardModel prm, List<StepLabels> batch) {
+        List<double[]> probabilities = prm.stepProbabilities(batch);
+        double total = 0;
+        int steps = 0;
+        for (int e = 0; e < batch.size(); e++) {
+            double[] labels = batch.get(e).labels();
+            for (int i = 0; i < labels.length; i++) {
+                double p = probabilities.get(e)[i];
+                total -= labels[i] * Math.log(p) + (1 - labels[i]) * Math.log(1 - p);
+                steps++;
+            }
+        }
+        return total / steps;
+    }
+
     /** "bad" steps are labelled 0 and the rest 1; held out are other solutions mixing the same kinds of step. */
     @Test
     void aProcessRewardModelRunLearnsStepLabels() throws Exception {
