@@ -205,6 +205,11 @@ public final class Transformer {
         return copy;
     }
 
+    /** Whether the model has a score head ({@link #addScoreHead}), and it has a bias exactly when {@code bias}. */
+    public boolean hasScoreHead(boolean bias) {
+        return scoreHead != null && (scoreBias != null) == bias;
+    }
+
     /** Whether the model has an LM head (log-probs, generation); a score model has none. */
     public boolean hasLmHead() {
         return lmHead != null;

@@ -67,7 +67,7 @@ public final class ProcessRewardModel {
 
     /** @param model a score model with a biased score head and no LM head ({@code Transformer.scoreModel(seed, true)}) */
     public ProcessRewardModel(Transformer model, String separator) {
-        if (model.hasLmHead() || !RewardModel.hasScoreHead(model, true)) {
+        if (model.hasLmHead() || !model.hasScoreHead(true)) {
             throw new IllegalArgumentException("a process reward model is a trunk with a score head (with bias) and"
                     + " no LM head (HF's ...ForTokenClassification)");
         }
@@ -86,7 +86,7 @@ public final class ProcessRewardModel {
     /** Loads a {@code ...ForTokenClassification} directory; the separator is its config's, else "\n". */
     public static ProcessRewardModel load(Path dir) throws IOException {
         Transformer model = Transformer.load(dir);
-        if (model.hasLmHead() || !RewardModel.hasScoreHead(model, true)) {
+        if (model.hasLmHead() || !model.hasScoreHead(true)) {
             throw new IOException(dir + ": not a process reward model (expected score.weight [1, hidden] and"
                     + " score.bias [1], no lm_head: HF's ...ForTokenClassification)");
         }

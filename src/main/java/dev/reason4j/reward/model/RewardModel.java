@@ -31,7 +31,7 @@ public final class RewardModel {
 
     /** @param model a score model with no LM head and a bias-free score head ({@link Transformer#scoreModel}) */
     public RewardModel(Transformer model) {
-        if (model.hasLmHead() || !hasScoreHead(model, false)) {
+        if (model.hasLmHead() || !model.hasScoreHead(false)) {
             throw new IllegalArgumentException("a reward model is a trunk with a bias-free score head and no LM head"
                     + " (HF's ...ForSequenceClassification)");
         }
@@ -46,21 +46,11 @@ public final class RewardModel {
     /** Loads a {@code ...ForSequenceClassification} directory (one written by {@link #save} or by HF). */
     public static RewardModel load(Path dir) throws IOException {
         Transformer model = Transformer.load(dir);
-        if (model.hasLmHead() || !hasScoreHead(model, false)) {
+        if (model.hasLmHead() || !model.hasScoreHead(false)) {
             throw new IOException(dir + ": not a reward model (expected score.weight [1, hidden] without score.bias"
                     + " and no lm_head, HF's ...ForSequenceClassification)");
         }
         return new RewardModel(model);
-    }
-
-    static boolean hasScoreHead(Transformer model, boolean bias) {
-        boolean weight = false;
-        boolean hasBias = false;
-        for (var parameter : model.parameters()) {
-            weight |= parameter.name().equals("score.weight") && parameter.shape()[0] == 1;
-            hasBias |= parameter.name().equals("score.bias");
-        }
-        return weight && hasBias == bias;
     }
 
     /** The score model (for training: forward with scores, backward with their gradients). */
