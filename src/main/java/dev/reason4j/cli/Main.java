@@ -15,6 +15,7 @@ public final class Main {
             new DistillCommand(),
             new DpoCommand(),
             new RftCommand(),
+            new TrainRmCommand(),
             new TrainCommand(),
             new EvalCommand(),
             new GenerateCommand(),

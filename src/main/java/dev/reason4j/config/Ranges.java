@@ -56,7 +56,7 @@ final class Ranges {
         put(POSITIVE_COUNT, "rollout.max_attempts");
         put(COUNT, "trainer.async.max_staleness");
         put(ANY, "data.seed", "model.seed");
-        for (String optimizer : new String[] {"actor", "critic", "sft", "distill", "dpo"}) {
+        for (String optimizer : new String[] {"actor", "critic", "sft", "distill", "dpo", "rm"}) {
             put(NON_NEGATIVE, optimizer + ".lr", optimizer + ".weight_decay", optimizer + ".grad_clip");
             put(COUNT, optimizer + ".warmup_steps");
             put(FRACTION, optimizer + ".min_lr_ratio");
@@ -105,6 +105,10 @@ final class Ranges {
         put(POSITIVE_COUNT, "rft.rounds", "rft.problems_per_round", "rft.samples_per_problem", "rft.steps_per_round");
         put(NON_NEGATIVE, "rft.temperature");
         put(ANY, "rft.reward_threshold");   // rewards may be negative (penalties)
+        put(POSITIVE_COUNT, "rm.total_steps", "rm.batch_size", "rm.micro_batch_size");
+        put(COUNT, "rm.eval_freq", "rm.save_freq", "rm.val_size", "reward.reward_model.refresh_freq");
+        put(NON_NEGATIVE, "rm.center_coef");
+        put(ANY, "rm.seed");
         put(atLeast(1), "demo.vocab_size");
         put(POSITIVE_COUNT, "distill.num_prompts", "distill.total_steps", "distill.prompts_per_step", "distill.n",
                 "distill.max_response_length", "distill.micro_batch_size");

@@ -1,6 +1,7 @@
 package dev.reason4j.config;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /** "Did you mean ...?" for a misspelt name: the nearest known name by edit distance, when it is near enough. */
@@ -30,9 +31,25 @@ public final class Suggestions {
         return known.stream().filter(k -> k.equals(leaf) || k.endsWith("." + leaf)).findFirst();
     }
 
-    /** " — did you mean X?" or "" when nothing is near. */
+    /**
+     * " — did you mean X?" or "" when nothing is near. A key put in the wrong section, where several sections have
+     * that key ({@code temperature}), gets them all: " — did you mean rollout.temperature or rft.temperature?".
+     */
     public static String didYouMean(String unknown, Collection<String> known) {
-        return nearest(unknown, known).map(s -> " — did you mean " + s + "?").orElse("");
+        Optional<String> near = nearest(unknown, known);
+        if (near.isEmpty()) {
+            return "";
+        }
+        String leaf = leaf(unknown);
+        List<String> sameKey = leaf(near.get()).equals(leaf) && unknown.contains(".")
+                ? known.stream().filter(k -> k.contains(".") && leaf(k).equals(leaf)).toList() : List.of(near.get());
+        String choices = sameKey.size() == 1 ? sameKey.getFirst()
+                : String.join(", ", sameKey.subList(0, sameKey.size() - 1)) + " or " + sameKey.getLast();
+        return " — did you mean " + choices + "?";
+    }
+
+    private static String leaf(String name) {
+        return name.substring(name.lastIndexOf('.') + 1);
     }
 
     static int editDistance(String a, String b) {

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * One preference judgement: for a prompt, the response a labeller preferred and the one they did not (TRL's
  * preference format). Read from JSON lines by {@link #load}: {@code {"prompt" | "messages", "chosen", "rejected"}},
- * where chosen and rejected are text or, conversationally, a list of messages whose last is the assistant's reply.
+ * where chosen and rejected are text or, conversationally, a list of messages whose last is the assistant's reply,
+ * and an optional numeric {@code margin} (how strongly chosen is preferred) stays in the prompt's extra fields.
  *
  * @param prompt   the prompt (with its ground truth and data source when the record has them)
  * @param chosen   the preferred response text
@@ -38,7 +39,16 @@ public record PreferencePair(Example prompt, String chosen, String rejected) {
     private static Example checked(Example record) {
         response(record.extra().get("chosen"), "chosen");
         response(record.extra().get("rejected"), "rejected");
+        Object margin = record.extra().get("margin");
+        if (margin != null && !(margin instanceof Number number && Double.isFinite(number.doubleValue()))) {
+            throw new IllegalArgumentException("\"margin\" must be a number, got " + margin);
+        }
         return record;
+    }
+
+    /** The record's {@code margin} field, 0 without one. */
+    public double margin() {
+        return prompt.extra().get("margin") instanceof Number margin ? margin.doubleValue() : 0;
     }
 
     /** Text, or the content of the last message of a list whose last message is the assistant's. */

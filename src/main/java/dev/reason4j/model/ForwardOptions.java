@@ -7,12 +7,13 @@ package dev.reason4j.model;
  * @param logProbs        compute per-token log-probs (the LM head); off for a critic that needs only values
  * @param entropy         compute per-token entropy of the same distribution
  * @param values          compute the value head (scalar per token); the model must have one
- * @param rewards         compute the reward head (scalar per sequence, at its last token); the model must have one
+ * @param scores          compute the score head (scalar per token: a reward model reads it at a sequence's last
+ *                        token, a process reward model at each step's); the model must have one
  * @param forBackward     keep activations so {@link Transformer#backward} can run
  * @param recompute       keep only each layer's input and recompute the layer in backward (less memory, ~1/3 more
  *                        compute): for long sequences
  */
-public record ForwardOptions(float temperature, boolean logProbs, boolean entropy, boolean values, boolean rewards,
+public record ForwardOptions(float temperature, boolean logProbs, boolean entropy, boolean values, boolean scores,
                              boolean forBackward, boolean recompute) {
 
     public ForwardOptions {
@@ -32,26 +33,26 @@ public record ForwardOptions(float temperature, boolean logProbs, boolean entrop
     }
 
     public ForwardOptions withTemperature(float t) {
-        return new ForwardOptions(t, logProbs, entropy, values, rewards, forBackward, recompute);
+        return new ForwardOptions(t, logProbs, entropy, values, scores, forBackward, recompute);
     }
 
     public ForwardOptions withLogProbs(boolean on) {
-        return new ForwardOptions(temperature, on, entropy, values, rewards, forBackward, recompute);
+        return new ForwardOptions(temperature, on, entropy, values, scores, forBackward, recompute);
     }
 
     public ForwardOptions withEntropy(boolean on) {
-        return new ForwardOptions(temperature, logProbs, on, values, rewards, forBackward, recompute);
+        return new ForwardOptions(temperature, logProbs, on, values, scores, forBackward, recompute);
     }
 
     public ForwardOptions withValues(boolean on) {
-        return new ForwardOptions(temperature, logProbs, entropy, on, rewards, forBackward, recompute);
+        return new ForwardOptions(temperature, logProbs, entropy, on, scores, forBackward, recompute);
     }
 
-    public ForwardOptions withRewards(boolean on) {
+    public ForwardOptions withScores(boolean on) {
         return new ForwardOptions(temperature, logProbs, entropy, values, on, forBackward, recompute);
     }
 
     public ForwardOptions withRecompute(boolean on) {
-        return new ForwardOptions(temperature, logProbs, entropy, values, rewards, forBackward, on);
+        return new ForwardOptions(temperature, logProbs, entropy, values, scores, forBackward, on);
     }
 }

@@ -7,14 +7,14 @@ import java.util.List;
  * {@link Transformer#backward} needs.
  *
  * <p>For a sequence of length L: {@code logProbs[b][t] = log p(seq[t+1] | seq[0..t])} and {@code entropy[b][t]}
- * for t in [0, L−1); {@code values[b][t]} for t in [0, L); {@code rewards[b]} read at the last token.
+ * for t in [0, L−1); {@code values[b][t]} and {@code scores[b][t]} for t in [0, L).
  * Arrays not asked for are null.
  */
 public final class ForwardResult {
     public final float[][] logProbs;
     public final float[][] entropy;
     public final float[][] values;
-    public final float[] rewards;
+    public final float[][] scores;
 
     // ---- kept for backward (package-private)
     final Transformer model;
@@ -31,7 +31,7 @@ public final class ForwardResult {
     final float[] rowEntropy;      // [N]
 
     ForwardResult(Transformer model, List<int[]> sequences, Transformer.Batch batch, ForwardOptions options,
-                  float[][] logProbs, float[][] entropy, float[][] values, float[] rewards,
+                  float[][] logProbs, float[][] entropy, float[][] values, float[][] scores,
                   Transformer.Activations[] activations, float[][] layerInputs, float[] finalInput, float[] finalRstd,
                   float[] hidden, float[] rowLse, float[] rowEntropy) {
         this.model = model;
@@ -41,7 +41,7 @@ public final class ForwardResult {
         this.logProbs = logProbs;
         this.entropy = entropy;
         this.values = values;
-        this.rewards = rewards;
+        this.scores = scores;
         this.activations = activations;
         this.layerInputs = layerInputs;
         this.finalInput = finalInput;

@@ -54,6 +54,11 @@ public record ModelConfig(
             this.modelType = modelType;
         }
 
+        /** HF's class for this trunk with a score head: ...ForTokenClassification or ...ForSequenceClassification. */
+        public String scoreModelClass(boolean perToken) {
+            return hfClass.replace("ForCausalLM", perToken ? "ForTokenClassification" : "ForSequenceClassification");
+        }
+
         /** Qwen2 hard-codes bias=True on q/k/v projections (and none on o_proj). */
         public boolean qkvBias() {
             return this == QWEN2;
@@ -252,12 +257,14 @@ public record ModelConfig(
             }
             String name = archs.get(0).asText();
             for (Architecture a : Architecture.values()) {
-                if (a.hfClass.equals(name)) {
+                if (a.hfClass.equals(name) || a.scoreModelClass(false).equals(name)
+                        || a.scoreModelClass(true).equals(name)) {
                     return a;
                 }
             }
             throw new IllegalArgumentException(source + ": field 'architectures' is '" + name
-                    + "', which is not supported (Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM)");
+                    + "', which is not supported (Qwen2, Qwen3 or Llama ForCausalLM, ForSequenceClassification or"
+                    + " ForTokenClassification)");
         }
 
         IllegalArgumentException refuse(String field, String what) {
@@ -315,9 +322,33 @@ public record ModelConfig(
 
     /** A config.json that Hugging Face transformers loads into the same model. */
     public String toJson() {
+        return write(json(architecture.hfClass));
+    }
+
+    /**
+     * The config.json of a score model on this trunk: HF's ...ForTokenClassification ({@code perToken}) or
+     * ...ForSequenceClassification, with one label.
+     */
+    public String toScoreModelJson(boolean perToken) {
+        ObjectNode root = json(architecture.scoreModelClass(perToken));
+        root.put("num_labels", 1);
+        root.putObject("id2label").put("0", "LABEL_0");
+        root.putObject("label2id").put("LABEL_0", 0);
+        return write(root);
+    }
+
+    private static String write(ObjectNode root) {
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ObjectNode json(String hfClass) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        root.putArray("architectures").add(architecture.hfClass);
+        root.putArray("architectures").add(hfClass);
         root.put("model_type", architecture.modelType);
         root.put("vocab_size", vocabSize);
         root.put("hidden_size", hiddenSize);
@@ -359,10 +390,6 @@ public record ModelConfig(
             ArrayNode eos = root.putArray("eos_token_id");
             eosTokenIds.forEach(eos::add);
         }
-        try {
-            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return root;
     }
 }

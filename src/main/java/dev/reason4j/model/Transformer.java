@@ -26,13 +26,13 @@ import java.util.SplittableRandom;
 public final class Transformer {
     final ModelConfig config;
     final Weight embedTokens;       // [V, C]
-    final Weight lmHead;            // [V, C], == embedTokens when tied
+    Weight lmHead;                  // [V, C], == embedTokens when tied; null in a score model
     final Layer[] layers;
     final Weight finalNorm;         // [C]
     Weight valueHead;               // [1, C] or null
     Weight valueHeadBias;           // [1]
-    Weight rewardHead;              // [1, C] or null
-    Weight rewardHeadBias;          // [1]
+    Weight scoreHead;               // [1, C] or null: HF's score Linear
+    Weight scoreBias;               // [1] or null (token classification has one, sequence classification not)
     final float[] invFreq;          // [headDim / 2]
 
     /** One decoder layer's weights (HF names under model.layers.N.). Biases / q-k norms are null when absent. */
@@ -142,8 +142,11 @@ public final class Transformer {
         if (valueHead != null) {
             copy.addValueHead(0);
         }
-        if (rewardHead != null) {
-            copy.addRewardHead(0);
+        if (scoreHead != null) {
+            copy.addScoreHead(0, scoreBias != null);
+        }
+        if (lmHead == null) {
+            copy.lmHead = null;
         }
         List<Weight> to = copy.weights();
         for (int i = 0; i < from.size(); i++) {
@@ -171,11 +174,45 @@ public final class Transformer {
         valueHeadBias.data = new float[1];
     }
 
-    /** Adds a scalar-per-sequence reward head, read at the last token: reward_head.weight [1, C], bias [1]. */
-    public void addRewardHead(long seed) {
-        rewardHead = headWeight("reward_head.weight", seed);
-        rewardHeadBias = new Weight("reward_head.bias", 1);
-        rewardHeadBias.data = new float[1];
+    /**
+     * Adds a scalar-per-token score head, HF's {@code score} Linear: score.weight [1, C] ~ normal(0, 1/(C+1)), with
+     * score.bias [1] = 0 when {@code bias} (HF's ...ForTokenClassification has one, ...ForSequenceClassification,
+     * which reads the score at the last token, has none).
+     */
+    public void addScoreHead(long seed, boolean bias) {
+        scoreHead = headWeight("score.weight", seed);
+        scoreBias = null;
+        if (bias) {
+            scoreBias = new Weight("score.bias", 1);
+            scoreBias.data = new float[1];
+        }
+    }
+
+    /**
+     * A score model initialised from this model's trunk (InstructGPT's reward model from the SFT policy): a deep copy
+     * of the embeddings, layers and final norm, no LM head, and a fresh score head ({@link #addScoreHead}). Saved,
+     * it is HF's ...ForSequenceClassification (no bias) or ...ForTokenClassification (bias) checkpoint.
+     */
+    public Transformer scoreModel(long seed, boolean bias) {
+        Transformer copy = new Transformer(config);
+        copy.lmHead = null;
+        for (Weight target : copy.weights()) {
+            Weight source = weights().stream().filter(w -> w.name.equals(target.name)).findFirst().orElseThrow();
+            source.requireFloat32();
+            target.data = source.data.clone();
+        }
+        copy.addScoreHead(seed, bias);
+        return copy;
+    }
+
+    /** Whether the model has a score head ({@link #addScoreHead}), and it has a bias exactly when {@code bias}. */
+    public boolean hasScoreHead(boolean bias) {
+        return scoreHead != null && (scoreBias != null) == bias;
+    }
+
+    /** Whether the model has an LM head (log-probs, generation); a score model has none. */
+    public boolean hasLmHead() {
+        return lmHead != null;
     }
 
     private Weight headWeight(String name, long seed) {
@@ -196,10 +233,10 @@ public final class Transformer {
             all.addAll(layer.weights());
         }
         all.add(finalNorm);
-        if (lmHead != embedTokens) {
+        if (lmHead != null && lmHead != embedTokens) {
             all.add(lmHead);
         }
-        for (Weight w : new Weight[]{valueHead, valueHeadBias, rewardHead, rewardHeadBias}) {
+        for (Weight w : new Weight[]{valueHead, valueHeadBias, scoreHead, scoreBias}) {
             if (w != null) {
                 all.add(w);
             }
@@ -247,6 +284,9 @@ public final class Transformer {
      * weights as they are now.
      */
     public InferenceSession newSession(int maxRows, int maxBlocks) {
+        if (lmHead == null) {
+            throw new IllegalStateException("a score model has no LM head to generate with");
+        }
         return new InferenceSession(this, maxRows, maxBlocks);
     }
 
@@ -485,8 +525,11 @@ public final class Transformer {
         if (options.values() && valueHead == null) {
             throw new IllegalStateException("forward asked for values but the model has no value head");
         }
-        if (options.rewards() && rewardHead == null) {
-            throw new IllegalStateException("forward asked for rewards but the model has no reward head");
+        if (options.scores() && scoreHead == null) {
+            throw new IllegalStateException("forward asked for scores but the model has no score head");
+        }
+        if ((options.logProbs() || options.entropy()) && lmHead == null) {
+            throw new IllegalStateException("forward asked for log-probs or entropy but the model has no LM head");
         }
         Batch batch = Batch.pack(sequences, config.vocabSize());
         int n = batch.rows();
@@ -557,16 +600,19 @@ public final class Transformer {
                 }
             }
         }
-        float[] rewards = null;
-        if (options.rewards()) {
-            rewards = new float[b];
+        float[][] scores = null;
+        if (options.scores()) {
+            scores = new float[b][];
+            float bias = scoreBias == null ? 0f : scoreBias.data[0];
             for (int s = 0; s < b; s++) {
-                int last = batch.starts()[s] + batch.lengths()[s] - 1;
-                rewards[s] = VectorOps.dot(hidden, last * c, rewardHead.data, 0, c) + rewardHeadBias.data[0];
+                scores[s] = new float[batch.lengths()[s]];
+                for (int t = 0; t < scores[s].length; t++) {
+                    scores[s][t] = VectorOps.dot(hidden, (batch.starts()[s] + t) * c, scoreHead.data, 0, c) + bias;
+                }
             }
         }
         boolean keep = options.forBackward();
-        return new ForwardResult(this, sequences, batch, options, logProbs, entropy, values, rewards,
+        return new ForwardResult(this, sequences, batch, options, logProbs, entropy, values, scores,
                 kept, layerInputs, keep ? finalInput : null, keep ? finalRstd : null, keep ? hidden : null,
                 rowLse, rowEntropy);
     }
@@ -622,18 +668,18 @@ public final class Transformer {
 
     // ------------------------------------------------------------------------------------------------ backward
 
-    /** {@link #backward(ForwardResult, float[][], float[][], float[][], float[])} without a reward-head gradient. */
+    /** {@link #backward(ForwardResult, float[][], float[][], float[][], float[][])} without a score-head gradient. */
     public void backward(ForwardResult fwd, float[][] gradLogProbs, float[][] gradEntropy, float[][] gradValues) {
         backward(fwd, gradLogProbs, gradEntropy, gradValues, null);
     }
 
     /**
      * Accumulates into every parameter's grad the gradient of
-     * loss = Σ gradLogProbs·logProbs + Σ gradEntropy·entropy + Σ gradValues·values + Σ gradRewards·rewards,
+     * loss = Σ gradLogProbs·logProbs + Σ gradEntropy·entropy + Σ gradValues·values + Σ gradScores·scores,
      * given those partial derivatives (each may be null; shapes as in {@link ForwardResult}).
      */
     public void backward(ForwardResult fwd, float[][] gradLogProbs, float[][] gradEntropy, float[][] gradValues,
-                         float[] gradRewards) {
+                         float[][] gradScores) {
         if (fwd.model != this) {
             throw new IllegalArgumentException("backward: the forward result belongs to another model");
         }
@@ -649,8 +695,8 @@ public final class Transformer {
         if (gradValues != null && fwd.values == null) {
             throw new IllegalArgumentException("backward: gradValues given but forward did not compute values");
         }
-        if (gradRewards != null && fwd.rewards == null) {
-            throw new IllegalArgumentException("backward: gradRewards given but forward did not compute rewards");
+        if (gradScores != null && fwd.scores == null) {
+            throw new IllegalArgumentException("backward: gradScores given but forward did not compute scores");
         }
         for (Weight w : weights()) {
             w.requireFloat32();
@@ -676,12 +722,21 @@ public final class Transformer {
                 }
             }
         }
-        if (gradRewards != null) {
+        if (gradScores != null) {
             for (int s = 0; s < batch.starts().length; s++) {
-                int row = batch.starts()[s] + batch.lengths()[s] - 1;
-                VectorOps.axpy(gradRewards[s], rewardHead.data, 0, dHidden, row * c, c);
-                VectorOps.axpy(gradRewards[s], fwd.hidden, row * c, rewardHead.grad, 0, c);
-                rewardHeadBias.grad[0] += gradRewards[s];
+                requireLength("gradScores", s, gradScores[s], batch.lengths()[s]);
+                for (int t = 0; t < batch.lengths()[s]; t++) {
+                    float g = gradScores[s][t];
+                    if (g == 0f) {
+                        continue;   // a sequence classifier's loss reads one token per sequence
+                    }
+                    int row = batch.starts()[s] + t;
+                    VectorOps.axpy(g, scoreHead.data, 0, dHidden, row * c, c);
+                    VectorOps.axpy(g, fwd.hidden, row * c, scoreHead.grad, 0, c);
+                    if (scoreBias != null) {
+                        scoreBias.grad[0] += g;
+                    }
+                }
             }
         }
 

@@ -32,14 +32,16 @@ final class WeightFiles {
             if (checkpoint.contains("value_head.weight")) {
                 model.addValueHead(0);
             }
-            if (checkpoint.contains("reward_head.weight")) {
-                model.addRewardHead(0);
+            if (checkpoint.contains("score.weight")) {
+                // HF's ...ForSequenceClassification / ...ForTokenClassification: the trunk and a score head, no LM head.
+                model.lmHead = null;
+                model.addScoreHead(0, checkpoint.contains("score.bias"));
             }
             List<Weight> weights = model.weights();
             for (String name : checkpoint.names()) {
                 boolean known = weights.stream().anyMatch(w -> w.name.equals(name))
                         || name.endsWith("rotary_emb.inv_freq")   // a buffer old checkpoints saved; recomputed here
-                        || (name.equals("lm_head.weight") && model.config.tieWordEmbeddings());
+                        || (name.equals("lm_head.weight") && model.config.tieWordEmbeddings() && model.hasLmHead());
                 if (!known) {
                     throw new IOException(source + ": unexpected tensor '" + name + "' (not part of a "
                             + model.config.architecture().hfClass + " with this config.json)");
@@ -75,6 +77,7 @@ final class WeightFiles {
             entries.add(SafetensorsWriter.Entry.of(w.name, w.isBf16() ? DType.BF16 : DType.F32, w.shape, w.toFloat()));
         }
         SafetensorsCheckpoint.write(dir, entries, shardBytes);
-        AtomicFiles.writeString(dir.resolve("config.json"), model.config.toJson());
+        AtomicFiles.writeString(dir.resolve("config.json"), model.hasLmHead() ? model.config.toJson()
+                : model.config.toScoreModelJson(model.scoreBias != null));
     }
 }

@@ -8,10 +8,21 @@ import java.util.TreeMap;
  * A response's scalar reward and named details for metrics (e.g. {@code "format": 1.0, "correct": 0.0}).
  *
  * @param error why no reward could be computed (the reward function failed or timed out); null when it was
+ * @param steps dense rewards: parts of {@code reward} earned by the text up to a character offset of the response
+ *              (a process reward model's steps); the trainer puts each on the token that completes its text and the
+ *              rest of {@code reward} on the last token. Empty for an outcome reward, all on the last token
  */
-public record RewardResult(double reward, Map<String, Double> metrics, String error) {
+public record RewardResult(double reward, Map<String, Double> metrics, String error, List<StepReward> steps) {
+    /** {@code reward} of the text that ends at character {@code end} (exclusive) of the response. */
+    public record StepReward(int end, double reward) {}
+
     public RewardResult {
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        steps = steps == null ? List.of() : List.copyOf(steps);
+    }
+
+    public RewardResult(double reward, Map<String, Double> metrics, String error) {
+        this(reward, metrics, error, List.of());
     }
 
     public RewardResult(double reward, Map<String, Double> metrics) {

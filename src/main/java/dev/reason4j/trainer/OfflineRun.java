@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The loop SFT and DPO share: {@code total_steps} optimizer steps, each on {@code batch_size} records of a fixed
+ * The loop SFT, DPO and reward-model training share: {@code total_steps} optimizer steps, each on {@code batch_size} records of a fixed
  * dataset drawn at random (seeded by {@code data.seed}), in a run directory as an RL run's: config.yaml,
  * metrics.jsonl, and checkpoints every {@code save_freq} steps and at the end ({@code checkpoints/step-N/}: model
  * with tokenizer files, optimizer state, step), resumed as {@code trainer.resume} says. The keys are read from the
- * run's own section ({@code sft}, {@code dpo}).
+ * run's own section ({@code sft}, {@code dpo}, {@code rm}).
  */
 final class OfflineRun {
     /** One optimizer step on the records at {@code batch} (indices into the dataset); returns its metrics. */
@@ -36,6 +36,14 @@ final class OfflineRun {
      */
     static void train(Transformer model, ModelOptimizer optimizer, Config config, String section, int datasetSize,
                       Path runDirectory, PrintStream console, Step step, String... progressKeys) throws IOException {
+        train(model, optimizer, config, section, datasetSize, directory -> Setup.saveModel(model, config, directory),
+                runDirectory, console, step, progressKeys);
+    }
+
+    /** The same, with the checkpoints' {@code model/} written by {@code saveModel} (a reward model's HF layout). */
+    static void train(Transformer model, ModelOptimizer optimizer, Config config, String section, int datasetSize,
+                      Checkpoints.Writer saveModel, Path runDirectory, PrintStream console, Step step,
+                      String... progressKeys) throws IOException {
         Files.createDirectories(runDirectory);
         RunDirectory.claim(runDirectory, config);
         Config settings = config.section(section);
@@ -64,7 +72,7 @@ final class OfflineRun {
                     console.println(section + " " + MetricsLog.progressLine(metrics, progressKeys));
                 }
                 if ((saveFrequency > 0 && s % saveFrequency == 0) || s == steps) {
-                    save(checkpoints, s, model, optimizer, config);
+                    save(checkpoints, s, saveModel, optimizer);
                 }
             }
         }
@@ -72,8 +80,13 @@ final class OfflineRun {
 
     /** Saves a checkpoint of {@code model} (with the run's tokenizer files) and {@code optimizer} after {@code step}. */
     static void save(Checkpoints checkpoints, int step, Transformer model, ModelOptimizer optimizer, Config config) {
+        save(checkpoints, step, directory -> Setup.saveModel(model, config, directory), optimizer);
+    }
+
+    private static void save(Checkpoints checkpoints, int step, Checkpoints.Writer saveModel,
+                             ModelOptimizer optimizer) {
         checkpoints.save(step, directory -> {
-            Setup.saveModel(model, config, directory.resolve("model"));
+            saveModel.write(directory.resolve("model"));
             optimizer.save(directory.resolve("optimizer.safetensors"));
             AtomicFiles.writeString(directory.resolve(TrainerState.FILE), "{\"step\": " + step + "}\n");
         });

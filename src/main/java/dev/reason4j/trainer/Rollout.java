@@ -65,11 +65,28 @@ public record Rollout(Example example, int group, int[] promptTokens, int[] resp
     public static Rollout singleTurn(Example example, int group, int[] promptTokens, int[] responseTokens,
                                      float[] logProbs, boolean truncated, boolean contextLimited,
                                      String responseText, RewardResult reward) {
+        return singleTurn(example, group, promptTokens, responseTokens, logProbs, truncated, contextLimited,
+                responseText, reward, new int[reward.steps().size()]);
+    }
+
+    /**
+     * A single-turn response whose reward has dense steps: step i's reward on response token {@code stepTokens[i]},
+     * the rest of the reward on the last token.
+     */
+    public static Rollout singleTurn(Example example, int group, int[] promptTokens, int[] responseTokens,
+                                     float[] logProbs, boolean truncated, boolean contextLimited,
+                                     String responseText, RewardResult reward, int[] stepTokens) {
         boolean[] trainable = new boolean[responseTokens.length];
         Arrays.fill(trainable, true);
         double[] tokenRewards = new double[responseTokens.length];
         if (responseTokens.length > 0) {
-            tokenRewards[responseTokens.length - 1] = reward.reward();
+            double rest = reward.reward();
+            for (int i = 0; i < stepTokens.length; i++) {
+                double part = reward.steps().get(i).reward();
+                tokenRewards[Math.max(0, stepTokens[i])] += part;
+                rest -= part;
+            }
+            tokenRewards[responseTokens.length - 1] += rest;
         }
         return new Rollout(example, group, promptTokens, responseTokens, logProbs, trainable, tokenRewards,
                 truncated, contextLimited, responseText, reward, Map.of());

@@ -23,6 +23,7 @@ import dev.reason4j.reward.OverlongPenalty;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.WeightedReward;
+import dev.reason4j.reward.model.LearnedReward;
 import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.rollout.RemoteBackend;
@@ -255,13 +256,24 @@ public final class Setup {
     /**
      * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
      * source; plus the format reward, the length penalty and DAPO's overlong penalty when configured. Each part is
-     * reported.
+     * reported. With {@code reward.reward_model.path} set, the name {@code reward_model} is that learned reward.
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");
         RewardFunctions.configure("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
         List<WeightedReward.Component> components = new ArrayList<>();
         Map<String, Object> functions = reward.getMap("functions");
+        if (reward.get("reward_model.path") != null) {
+            try {
+                RewardFunctions.configure("reward_model", LearnedReward.fromConfig(reward.section("reward_model"),
+                        (long) config.getInt("data.train_batch_size") * config.getInt("rollout.n")));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("reward.reward_model.path: " + e.getMessage());
+            }
+        } else if (functions.containsKey("reward_model")) {
+            throw new IllegalArgumentException("reward.functions names reward_model, but reward.reward_model.path"
+                    + " (the reward model's directory) is not set");
+        }
         if (functions.isEmpty()) {
             components.add(new WeightedReward.Component("score", 1.0, RewardFunctions.byDataSource()));
         } else {

@@ -11,6 +11,7 @@ import dev.reason4j.rollout.Generator;
 import dev.reason4j.rollout.RolloutBackend;
 import dev.reason4j.rollout.RolloutEngine;
 import dev.reason4j.rollout.SamplingParams;
+import dev.reason4j.tokenizer.TokenPositions;
 import dev.reason4j.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,10 +82,16 @@ public final class SingleTurnWorker implements RolloutWorker {
                     .thenApply(reward -> fromBackend(Rollout.singleTurn(example, group, prompt,
                             completion.tokens(), completion.logProbs(),
                             completion.finishReason() == FinishReason.LENGTH, completion.contextLimited(), response,
-                            reward))));
+                            reward, stepTokens(completion.tokens(), reward)))));
         }
         return CompletableFuture.allOf(scored.toArray(CompletableFuture[]::new))
                 .thenApply(done -> scored.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** The response token that completes each dense step reward's text (none for an outcome reward). */
+    private int[] stepTokens(int[] tokens, RewardResult reward) {
+        int[] ends = reward.steps().stream().mapToInt(RewardResult.StepReward::end).toArray();
+        return ends.length == 0 ? ends : TokenPositions.ofCharacterEnds(tokenizer, tokens, ends);
     }
 
     /** A fleet's log-probs are another engine's: the trainer recomputes π_old from them. */

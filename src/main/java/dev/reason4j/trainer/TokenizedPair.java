@@ -9,8 +9,15 @@ import java.util.List;
  * A preference pair as the model sees it: the prompt rendered by the chat template (with the generation prompt)
  * and each response's ids followed by the end-of-turn token, exactly as a rollout of that response would be.
  * Reward-model training, DPO and the learned reward all read pairs this way, so they score the same ids.
+ *
+ * @param margin how much more the chosen response is preferred (a record's {@code margin} field, 0 without one):
+ *               reward-model training asks r_chosen − r_rejected to exceed it (Llama 2's margin loss)
  */
-public record TokenizedPair(int[] prompt, int[] chosen, int[] rejected) {
+public record TokenizedPair(int[] prompt, int[] chosen, int[] rejected, double margin) {
+    public TokenizedPair(int[] prompt, int[] chosen, int[] rejected) {
+        this(prompt, chosen, rejected, 0);
+    }
+
     /** prompt ids followed by response ids */
     public static int[] concat(int[] prompt, int[] response) {
         int[] sequence = java.util.Arrays.copyOf(prompt, prompt.length + response.length);
@@ -33,7 +40,8 @@ public record TokenizedPair(int[] prompt, int[] chosen, int[] rejected) {
         List<TokenizedPair> tokenized = new ArrayList<>(pairs.size());
         for (PreferencePair pair : pairs) {
             tokenized.add(new TokenizedPair(tokenizer.encode(formatter.render(pair.prompt()), false),
-                    response(tokenizer, pair.chosen(), endOfTurn), response(tokenizer, pair.rejected(), endOfTurn)));
+                    response(tokenizer, pair.chosen(), endOfTurn), response(tokenizer, pair.rejected(), endOfTurn),
+                    pair.margin()));
         }
         return tokenized;
     }

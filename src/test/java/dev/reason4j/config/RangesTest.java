@@ -121,6 +121,13 @@ class RangesTest {
                 Map.entry("distill.loss_agg_mode", aggregation),
                 Map.entry("dpo.lr_schedule", schedules),
                 Map.entry("dpo.loss_type", dev.reason4j.algo.PreferenceLosses.names()),
+                Map.entry("rm.lr_schedule", schedules),
+                Map.entry("rm.type", Set.of("orm", "prm")),
+                Map.entry("reward.reward_model.type", Set.of("orm", "prm")),
+                Map.entry("reward.reward_model.aggregate", Arrays.stream(
+                        dev.reason4j.reward.model.ProcessRewardModel.Aggregate.values())
+                        .map(dev.reason4j.reward.model.ProcessRewardModel.Aggregate::configName)
+                        .collect(Collectors.toSet())),
                 Map.entry("algorithm.kl_ctrl.type", Set.of("fixed", "adaptive")),
                 Map.entry("algorithm.rollout_correction.rollout_is",
                         Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.IS_LEVELS))),

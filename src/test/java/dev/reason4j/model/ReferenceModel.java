@@ -37,7 +37,7 @@ final class ReferenceModel {
     }
 
     /** Outputs for one sequence: log-probs and entropy [L-1], values [L] (if the model has a value head). */
-    record Outputs(double[] logProbs, double[] entropy, double[] values, double reward) {}
+    record Outputs(double[] logProbs, double[] entropy, double[] values, double[] scores) {}
 
     Outputs forward(int[] tokens, double temperature) {
         int length = tokens.length;
@@ -109,14 +109,14 @@ final class ReferenceModel {
         double[] logProbs = new double[length - 1];
         double[] entropy = new double[length - 1];
         double[] values = weights.containsKey("value_head.weight") ? new double[length] : null;
-        double reward = 0;
+        double[] scores = weights.containsKey("score.weight") ? new double[length] : null;
         for (int t = 0; t < length; t++) {
             double[] hidden = rmsNorm(x[t], w("model.norm.weight"));
             if (values != null) {
                 values[t] = linear(hidden, w("value_head.weight"), w("value_head.bias"))[0];
             }
-            if (t == length - 1 && weights.containsKey("reward_head.weight")) {
-                reward = linear(hidden, w("reward_head.weight"), w("reward_head.bias"))[0];
+            if (scores != null) {
+                scores[t] = linear(hidden, w("score.weight"), bias("score.bias"))[0];
             }
             if (t < length - 1) {
                 double[] logits = linear(hidden, w("lm_head.weight"), null);
@@ -138,12 +138,12 @@ final class ReferenceModel {
                 entropy[t] = h;
             }
         }
-        return new Outputs(logProbs, entropy, values, reward);
+        return new Outputs(logProbs, entropy, values, scores);
     }
 
-    /** Σ over sequences of gLogProbs·logProbs + gEntropy·entropy + gValues·values + gRewards·reward. */
+    /** Σ over sequences of gLogProbs·logProbs + gEntropy·entropy + gValues·values + gScores·scores. */
     double loss(List<int[]> sequences, double temperature, float[][] gLogProbs, float[][] gEntropy,
-                float[][] gValues, float[] gRewards) {
+                float[][] gValues, float[][] gScores) {
         double loss = 0;
         for (int b = 0; b < sequences.size(); b++) {
             Outputs out = forward(sequences.get(b), temperature);
@@ -156,8 +156,10 @@ final class ReferenceModel {
                     loss += gValues[b][t] * out.values()[t];
                 }
             }
-            if (gRewards != null) {
-                loss += gRewards[b] * out.reward();
+            if (gScores != null) {
+                for (int t = 0; t < out.scores().length; t++) {
+                    loss += gScores[b][t] * out.scores()[t];
+                }
             }
         }
         return loss;

@@ -9,6 +9,9 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransformerTest {
@@ -65,11 +68,11 @@ class TransformerTest {
         for (ModelConfig config : tinyConfigs()) {
             Transformer model = randomModel(config, 7, 0.3);
             model.addValueHead(3);
-            model.addRewardHead(4);
+            model.addScoreHead(4, true);
             List<int[]> sequences = randomSequences(config.vocabSize(), 11, 6, 1, 9);
             for (float temperature : new float[]{1f, 0.7f}) {
                 ForwardResult result = model.forward(sequences, ForwardOptions.inference().withTemperature(temperature)
-                        .withEntropy(true).withValues(true).withRewards(true));
+                        .withEntropy(true).withValues(true).withScores(true));
                 ReferenceModel reference = new ReferenceModel(model);
                 for (int b = 0; b < sequences.size(); b++) {
                     ReferenceModel.Outputs expected = reference.forward(sequences.get(b), temperature);
@@ -77,7 +80,7 @@ class TransformerTest {
                     assertClose(expected.logProbs(), result.logProbs[b], 2e-5, what + " logProbs");
                     assertClose(expected.entropy(), result.entropy[b], 2e-5, what + " entropy");
                     assertClose(expected.values(), result.values[b], 2e-5, what + " values");
-                    assertEquals(expected.reward(), result.rewards[b], 2e-5, what + " reward");
+                    assertClose(expected.scores(), result.scores[b], 2e-5, what + " scores");
                 }
             }
         }
@@ -88,18 +91,18 @@ class TransformerTest {
         for (ModelConfig config : tinyConfigs()) {
             Transformer model = randomModel(config, 5, 0.3);
             model.addValueHead(8);
-            model.addRewardHead(9);
+            model.addScoreHead(9, true);
             List<int[]> sequences = randomSequences(config.vocabSize(), 13, 5, 7, 2);
             float temperature = 0.8f;
             ForwardResult result = model.forward(sequences, ForwardOptions.training().withTemperature(temperature)
-                    .withEntropy(true).withValues(true).withRewards(true));
+                    .withEntropy(true).withValues(true).withScores(true));
             Random random = new Random(17);
             float[][] gLogProbs = randomLike(result.logProbs, random);
             float[][] gEntropy = randomLike(result.entropy, random);
             float[][] gValues = randomLike(result.values, random);
-            float[] gRewards = {0.5f, -1.2f, 0.8f};
+            float[][] gScores = randomLike(result.scores, random);
             model.zeroGrad();
-            model.backward(result, gLogProbs, gEntropy, gValues, gRewards);
+            model.backward(result, gLogProbs, gEntropy, gValues, gScores);
 
             ReferenceModel reference = new ReferenceModel(model);
             double h = 1e-5;
@@ -110,9 +113,9 @@ class TransformerTest {
                     int i = c < 2 ? c : random.nextInt(values.length);
                     double saved = values[i];
                     values[i] = saved + h;
-                    double plus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gRewards);
+                    double plus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gScores);
                     values[i] = saved - h;
-                    double minus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gRewards);
+                    double minus = reference.loss(sequences, temperature, gLogProbs, gEntropy, gValues, gScores);
                     values[i] = saved;
                     double numeric = (plus - minus) / (2 * h);
                     double analytic = w.grad[i];
@@ -121,6 +124,36 @@ class TransformerTest {
                 }
             }
         }
+    }
+
+    /** A score model is the trunk, copied, with a fresh score head and no LM head (nor its tensor). */
+    @Test
+    void aScoreModelIsTheTrunkWithAScoreHeadAndNoLmHead() {
+        ModelConfig config = tinyConfigs().get(0);   // untied: lm_head is a tensor of its own
+        Transformer policy = randomModel(config, 31, 0.3);
+        Transformer scorer = policy.scoreModel(6, false);
+        assertFalse(scorer.hasLmHead());
+        List<String> expected = new ArrayList<>();
+        for (Weight w : policy.weights()) {
+            if (!w.name.equals("lm_head.weight")) {
+                expected.add(w.name);
+            }
+        }
+        expected.add("score.weight");
+        assertEquals(expected, scorer.weights().stream().map(w -> w.name).toList());
+        policy.addScoreHead(6, false);   // the same head on the policy itself: the same scores, bit for bit
+        List<int[]> sequences = randomSequences(config.vocabSize(), 32, 5, 2);
+        ForwardOptions scores = ForwardOptions.inference().withLogProbs(false).withScores(true);
+        ForwardResult fromPolicy = policy.forward(sequences, scores);
+        ForwardResult fromScorer = scorer.forward(sequences, scores);
+        for (int b = 0; b < sequences.size(); b++) {
+            assertArrayEquals(fromPolicy.scores[b], fromScorer.scores[b]);
+        }
+        scorer.weights().getFirst().data[0] += 1f;   // a copy: the policy's trunk is not shared
+        assertNotEquals(scorer.weights().getFirst().data[0], policy.weights().getFirst().data[0]);
+        IllegalStateException error = assertThrows(IllegalStateException.class,
+                () -> scorer.forward(sequences, ForwardOptions.inference()));
+        assertEquals("forward asked for log-probs or entropy but the model has no LM head", error.getMessage());
     }
 
     @Test
