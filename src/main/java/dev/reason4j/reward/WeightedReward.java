@@ -1,5 +1,7 @@
 package dev.reason4j.reward;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +38,40 @@ public final class WeightedReward implements RewardFunction {
 
     @Override
     public RewardResult score(RewardInput input) {
-        double total = 0;
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        for (Component component : components) {
-            RewardResult part = component.function().score(input);
-            total += component.weight() * part.reward();
-            metrics.put(component.name(), part.reward());
-            part.metrics().forEach((key, value) -> metrics.put(component.name() + "/" + key, value));
+        return scoreGroup(List.of(input)).getFirst();
+    }
+
+    /** Each component scores the whole group (a groupwise one sees all of it), then the parts are summed. */
+    @Override
+    public List<RewardResult> scoreGroup(List<RewardInput> group) {
+        double[] totals = new double[group.size()];
+        List<Map<String, Double>> metrics = new ArrayList<>(group.size());
+        List<String> errors = new ArrayList<>(Collections.nCopies(group.size(), null));
+        for (int i = 0; i < group.size(); i++) {
+            metrics.add(new LinkedHashMap<>());
         }
-        return new RewardResult(total, metrics);
+        for (Component component : components) {
+            List<RewardResult> parts = component.function().scoreGroup(group);
+            for (int i = 0; i < group.size(); i++) {
+                RewardResult part = parts.get(i);
+                totals[i] += component.weight() * part.reward();
+                Map<String, Double> sampleMetrics = metrics.get(i);
+                sampleMetrics.put(component.name(), part.reward());
+                part.metrics().forEach((key, value) -> sampleMetrics.put(component.name() + "/" + key, value));
+                if (part.error() != null && errors.get(i) == null) {
+                    errors.set(i, component.name() + ": " + part.error());
+                }
+            }
+        }
+        List<RewardResult> results = new ArrayList<>(group.size());
+        for (int i = 0; i < group.size(); i++) {
+            results.add(new RewardResult(totals[i], metrics.get(i), errors.get(i)));
+        }
+        return results;
+    }
+
+    @Override
+    public boolean groupwise() {
+        return components.stream().anyMatch(component -> component.function().groupwise());
     }
 }
