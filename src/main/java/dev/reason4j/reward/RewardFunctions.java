@@ -5,6 +5,7 @@ import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.reward.math.MathReward;
 import dev.reason4j.reward.unsupervised.MajorityVoteReward;
+import dev.reason4j.reward.unsupervised.SelfCertaintyReward;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ public final class RewardFunctions {
         register("math", new MathReward());
         register("code", new CodeReward(CodeRewardConfig.defaults()));
         register("majority_vote", new MajorityVoteReward());
+        register("self_certainty", new SelfCertaintyReward());
         // verl's default_compute_score data sources, by family.
         for (String source : List.of("openai/gsm8k", "gsm8k", "lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval",
                 "HuggingFaceH4/MATH-500", "math", "math_dapo", "math_dapo_reasoning")) {
