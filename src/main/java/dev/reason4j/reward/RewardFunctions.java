@@ -36,6 +36,10 @@ public final class RewardFunctions {
         register("code", new CodeReward(CodeRewardConfig.defaults()));
         register("majority_vote", new MajorityVoteReward());
         register("self_certainty", new SelfCertaintyReward());
+        register("judge", input -> {   // a run binds its judge from reward.judge (Setup.rewardScorer)
+            throw new IllegalStateException("the judge reward has no judge model: set reward.judge.model or"
+                    + " reward.judge.endpoint");
+        });
         // verl's default_compute_score data sources, by family.
         for (String source : List.of("openai/gsm8k", "gsm8k", "lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval",
                 "HuggingFaceH4/MATH-500", "math", "math_dapo", "math_dapo_reasoning")) {

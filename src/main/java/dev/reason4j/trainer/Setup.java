@@ -26,6 +26,7 @@ import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.WeightedReward;
 import dev.reason4j.reward.code.CodeReward;
+import dev.reason4j.reward.judge.JudgeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.rollout.RemoteBackend;
 import dev.reason4j.rollout.RemoteEngine;
@@ -258,13 +259,17 @@ public final class Setup {
     /**
      * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
      * source; plus the format reward, the length penalty and DAPO's overlong penalty when configured. Each part is
-     * reported.
+     * reported. A {@code judge} is loaded from {@code reward.judge}; with {@code reward.check} the data source's
+     * verifier is logged beside the reward.
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");
         RewardFunctions.configure("code", new CodeReward(CodeRewardConfig.from(reward.section("code"))));
         List<WeightedReward.Component> components = new ArrayList<>();
         Map<String, Object> functions = reward.getMap("functions");
+        if (functions.containsKey("judge")) {
+            RewardFunctions.configure("judge", JudgeReward.from(reward.section("judge")));
+        }
         if (functions.isEmpty()) {
             components.add(new WeightedReward.Component("score", 1.0, RewardFunctions.byDataSource()));
         } else {
