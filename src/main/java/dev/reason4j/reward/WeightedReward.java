@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * A weighted sum of reward functions: {@code reward = Σ weight_i · r_i}. Each component's unweighted reward is
- * reported in the metrics under its name, and its own metrics under {@code name/key}, so every part of a shaped
- * reward (correctness, format, overlong, …) can be followed separately.
+ * reported in the metrics under its name, and its own metrics under {@code name/key} (a key that already starts
+ * with {@code name/}, as the judge's {@code judge/parse_failure}, as it is), so every part of a shaped reward
+ * (correctness, format, overlong, …) can be followed separately.
  */
 public final class WeightedReward implements RewardFunction {
     public record Component(String name, double weight, RewardFunction function) {
@@ -57,7 +58,8 @@ public final class WeightedReward implements RewardFunction {
                 totals[i] += component.weight() * part.reward();
                 Map<String, Double> sampleMetrics = metrics.get(i);
                 sampleMetrics.put(component.name(), part.reward());
-                part.metrics().forEach((key, value) -> sampleMetrics.put(component.name() + "/" + key, value));
+                part.metrics().forEach((key, value) -> sampleMetrics.put(
+                        key.startsWith(component.name() + "/") ? key : component.name() + "/" + key, value));
                 if (part.error() != null && errors.get(i) == null) {
                     errors.set(i, component.name() + ": " + part.error());
                 }

@@ -303,8 +303,13 @@ class RlTrainerTest {
                         input.response().length())));
         Config config = config("reward.functions={test_digit_share: 1.0}", "reward.check=verifier");
         try (AsyncRewardScorer checked = Setup.rewardScorer(config)) {
-            Map<String, Object> metrics = trainer(config, checked).step(1);
+            RlTrainer trainer = trainer(config, checked);
+            Map<String, Object> metrics = trainer.step(1);
             assertEquals(1.0, metrics.get("reward_check/coverage"), "every arithmetic sample has an answer");
+            RolloutWorker worker = new SingleTurnWorker(tokenizer, Setup.chatFormatter(tokenizer), checked);
+            Map<String, Double> eval = Setup.evaluator(config, worker).evaluate(trainer.policy(),
+                    Setup.heldOut(config, Setup.task(config)));
+            assertEquals(1.0, eval.get("reward_check/coverage"), "held-out samples are checked too: " + eval);
             double score = ((Number) metrics.get("reward_check/score")).doubleValue();
             assertTrue(score >= 0 && score <= 1, metrics.toString());
             assertFalse(metrics.containsKey("reward/reward_check"), "reported once, under reward_check/");
