@@ -67,6 +67,22 @@ public final class RewardNormalizer {
         return mode != Mode.NONE || clips;
     }
 
+    /** The running moments, for a checkpoint: rewards seen, their mean and sum of squared deviations. */
+    public record Moments(long count, double mean, double squaredDeviations) {
+        public static final Moments NONE = new Moments(0, 0, 0);
+    }
+
+    public synchronized Moments moments() {
+        return new Moments(count, mean, squaredDeviations);
+    }
+
+    /** Continues from a checkpoint's moments (so a resumed run normalises as an uninterrupted one). */
+    public synchronized void restore(Moments moments) {
+        count = moments.count();
+        mean = moments.mean();
+        squaredDeviations = moments.squaredDeviations();
+    }
+
     /** A step's rewards, normalised and clipped, and what was done. */
     public record Result(double[] rewards, Map<String, Double> metrics) {
     }

@@ -86,8 +86,11 @@ public final class RlTrainer {
         return policy;
     }
 
-    /** What a checkpoint keeps beside the model and optimizer files: the data position and the KL coefficient. */
-    public record State(long promptPosition, double klCoefficient) {
+    /**
+     * What a checkpoint keeps beside the model and optimizer files: the data position, the KL coefficient and the
+     * running reward moments of {@code reward.normalize=running}.
+     */
+    public record State(long promptPosition, double klCoefficient, RewardNormalizer.Moments rewardMoments) {
     }
 
     /**
@@ -103,7 +106,7 @@ public final class RlTrainer {
         }
         long position = ahead.isEmpty() ? prompts.position()
                 : Futures.join(ahead.peekFirst().sampled()).promptPosition();   // the next untrained batch's
-        return new State(position, klController.value());
+        return new State(position, klController.value(), rewardNormalizer.moments());
     }
 
     /**
@@ -123,6 +126,7 @@ public final class RlTrainer {
         }
         prompts.seek(state.promptPosition());
         klController = config.kl().controller(state.klCoefficient());
+        rewardNormalizer.restore(state.rewardMoments());
     }
 
     /**
