@@ -528,7 +528,7 @@ public final class RlTrainer {
                 + "nothing to learn from" + (firstError == null ? "" : "; the first failure: " + firstError));
     }
 
-    /** The rollouts with their rewards normalised and clipped as {@code reward.normalize} and {@code reward.clip} say. */
+    /** The rollouts with their rewards normalised and clipped as {@code reward.normalize} and {@code reward.clip}. */
     private List<Rollout> normalizedRewards(List<Rollout> rollouts, Map<String, Object> metrics) {
         double[] rewards = new double[rollouts.size()];
         for (int i = 0; i < rewards.length; i++) {
