@@ -60,6 +60,11 @@ class GroupScoringTest {
         assertEquals(Map.of("agree", 0.25, "length", 2.0), results.get(2).metrics());
         assertFalse(new WeightedReward(List.of(new WeightedReward.Component("one", 1.0, in -> RewardResult.of(1))))
                 .groupwise());
+        // A component's error (an unreadable judge verdict, say) is the sum's error, named by the component.
+        RewardFunction failing = in -> new RewardResult(0.0, Map.of(), "no verdict");
+        assertEquals("judge: no verdict", new WeightedReward(List.of(
+                new WeightedReward.Component("length", 1.0, in -> RewardResult.of(1)),
+                new WeightedReward.Component("judge", 1.0, failing))).score(inputs("x").getFirst()).error());
         // A component's own metric already under its name keeps that name (judge/parse_failure, not judge/judge/…).
         RewardFunction judge = in -> new RewardResult(0.5, Map.of("judge/parse_failure", 0.0, "score", 5.0));
         assertEquals(Map.of("judge", 0.5, "judge/parse_failure", 0.0, "judge/score", 5.0),
