@@ -87,6 +87,10 @@ final class Ranges {
         put(ANY, "reward.format.weight");
         put(NON_NEGATIVE, "reward.length_penalty.coef");
         put(POSITIVE, "reward.code.timeout_s");
+        put(ANY, "reward.clip", "reward.judge.on_parse_failure");
+        put(POSITIVE_COUNT, "reward.judge.max_tokens");
+        put(NON_NEGATIVE, "reward.judge.temperature");
+        put(POSITIVE, "reward.judge.max_score");
         put(POSITIVE_COUNT, "reward.code.memory_mb", "reward.code.max_processes");
         put(COUNT, "dynamic_sampling.max_num_gen_batches");
         put(POSITIVE_COUNT, "trainer.total_steps", "trainer.max_checkpoints", "trainer.eval.n", "trainer.eval.k");

@@ -15,6 +15,7 @@ public final class ForwardResult {
     public final float[][] entropy;
     public final float[][] values;
     public final float[][] scores;
+    public final float[][] meanLogProbs;
 
     // ---- kept for backward (package-private)
     final Transformer model;
@@ -31,7 +32,7 @@ public final class ForwardResult {
     final float[] rowEntropy;      // [N]
 
     ForwardResult(Transformer model, List<int[]> sequences, Transformer.Batch batch, ForwardOptions options,
-                  float[][] logProbs, float[][] entropy, float[][] values, float[][] scores,
+                  float[][] logProbs, float[][] entropy, float[][] values, float[][] scores, float[][] meanLogProbs,
                   Transformer.Activations[] activations, float[][] layerInputs, float[] finalInput, float[] finalRstd,
                   float[] hidden, float[] rowLse, float[] rowEntropy) {
         this.model = model;
@@ -42,6 +43,7 @@ public final class ForwardResult {
         this.entropy = entropy;
         this.values = values;
         this.scores = scores;
+        this.meanLogProbs = meanLogProbs;
         this.activations = activations;
         this.layerInputs = layerInputs;
         this.finalInput = finalInput;

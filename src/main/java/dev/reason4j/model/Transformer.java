@@ -571,20 +571,26 @@ public final class Transformer {
         int b = sequences.size();
         float[][] logProbs = null;
         float[][] entropy = null;
+        float[][] meanLogProbs = null;
         float[] rowLse = null;
         float[] rowEntropy = null;
-        if (options.logProbs() || options.entropy()) {
+        if (options.logProbs() || options.entropy() || options.meanLogProbs()) {
             rowLse = new float[n];
             rowEntropy = new float[n];
             logProbs = new float[b][];
             entropy = options.entropy() ? new float[b][] : null;
+            meanLogProbs = options.meanLogProbs() ? new float[b][] : null;
             for (int s = 0; s < b; s++) {
                 logProbs[s] = new float[batch.lengths()[s] - 1];
                 if (entropy != null) {
                     entropy[s] = new float[batch.lengths()[s] - 1];
                 }
+                if (meanLogProbs != null) {
+                    meanLogProbs[s] = new float[batch.lengths()[s] - 1];
+                }
             }
-            headStatistics(batch, hidden, 1f / options.temperature(), rowLse, rowEntropy, logProbs, entropy);
+            headStatistics(batch, hidden, 1f / options.temperature(), rowLse, rowEntropy, logProbs, entropy,
+                    meanLogProbs);
             if (!options.logProbs()) {
                 logProbs = null;
             }
@@ -612,7 +618,7 @@ public final class Transformer {
             }
         }
         boolean keep = options.forBackward();
-        return new ForwardResult(this, sequences, batch, options, logProbs, entropy, values, scores,
+        return new ForwardResult(this, sequences, batch, options, logProbs, entropy, values, scores, meanLogProbs,
                 kept, layerInputs, keep ? finalInput : null, keep ? finalRstd : null, keep ? hidden : null,
                 rowLse, rowEntropy);
     }
@@ -630,9 +636,12 @@ public final class Transformer {
         return rows;
     }
 
-    /** LM head in chunks of rows (never all [N, V] logits at once): per-row lse, entropy and target log-prob. */
+    /**
+     * LM head in chunks of rows (never all [N, V] logits at once): per-row lse, entropy, target log-prob and, when
+     * asked, the mean log-prob over the vocabulary, (1/V)·Σ_j (z_j/T − lse) = (Σ_j z_j)/(V·T) − lse.
+     */
     private void headStatistics(Batch batch, float[] hidden, float invTemperature, float[] rowLse,
-                                float[] rowEntropy, float[][] logProbs, float[][] entropy) {
+                                float[] rowEntropy, float[][] logProbs, float[][] entropy, float[][] meanLogProbs) {
         int c = config.hiddenSize();
         int vocab = config.vocabSize();
         int[] rows = targetRows(batch);
@@ -661,6 +670,9 @@ public final class Transformer {
                 logProbs[s][t] = Ops.logProb(logits, i * vocab, batch.tokens()[row + 1], invTemperature, stats[0]);
                 if (entropy != null) {
                     entropy[s][t] = stats[1];
+                }
+                if (meanLogProbs != null) {
+                    meanLogProbs[s][t] = VectorOps.sum(logits, i * vocab, vocab) * invTemperature / vocab - stats[0];
                 }
             });
         }

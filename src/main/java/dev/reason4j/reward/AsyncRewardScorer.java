@@ -1,9 +1,11 @@
 package dev.reason4j.reward;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -47,8 +49,35 @@ public final class AsyncRewardScorer implements AutoCloseable {
 
     /** Starts scoring one response; the future always completes normally. */
     public CompletableFuture<RewardResult> submit(RewardInput input) {
-        CompletableFuture<RewardResult> result = new CompletableFuture<>();
-        workers.execute(() -> run(input, result));
+        CompletableFuture<List<RewardResult>> result = new CompletableFuture<>();
+        workers.execute(() -> run(() -> List.of(function.score(input)), 1, input.dataSource(), result));
+        return result.thenApply(List::getFirst);
+    }
+
+    /**
+     * Starts scoring the responses to one prompt; the future always completes normally, results in input order.
+     * A groupwise function ({@link RewardFunction#groupwise}) gets the group in one call, whose time limit, error
+     * and timeout then hold for the whole group; any other function scores each response as {@link #submit} does.
+     */
+    public CompletableFuture<List<RewardResult>> submitGroup(List<RewardInput> group) {
+        if (!function.groupwise()) {
+            List<CompletableFuture<RewardResult>> each = group.stream().map(this::submit).toList();
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+        }
+        CompletableFuture<List<RewardResult>> result = new CompletableFuture<>();
+        if (group.isEmpty()) {
+            result.complete(List.of());
+            return result;
+        }
+        workers.execute(() -> run(() -> {
+            List<RewardResult> results = function.scoreGroup(group);
+            if (results.size() != group.size()) {
+                throw new IllegalStateException("a group reward returned " + results.size() + " results for "
+                        + group.size() + " responses");
+            }
+            return List.copyOf(results);
+        }, group.size(), group.getFirst().dataSource(), result));
         return result;
     }
 
@@ -58,26 +87,28 @@ public final class AsyncRewardScorer implements AutoCloseable {
         return futures.stream().map(CompletableFuture::join).toList();
     }
 
-    private void run(RewardInput input, CompletableFuture<RewardResult> result) {
+    /** One call of the function, for {@code count} responses, under the time limit (see the class comment). */
+    private void run(Callable<List<RewardResult>> call, int count, String dataSource,
+                     CompletableFuture<List<RewardResult>> result) {
         Thread worker = Thread.currentThread();
         // The lock makes sure the timer interrupts this worker only while it is still running this call.
         Object lock = new Object();
         boolean[] running = {true};
         ScheduledFuture<?> timer = timers.schedule(() -> {
             synchronized (lock) {
-                if (result.complete(new RewardResult(0.0, Map.of(TIMEOUT_METRIC, 1.0),
-                        "timed out after " + timeout.toMillis() / 1000.0 + " s")) && running[0]) {
+                if (result.complete(Collections.nCopies(count, new RewardResult(0.0, Map.of(TIMEOUT_METRIC, 1.0),
+                        "timed out after " + timeout.toMillis() / 1000.0 + " s"))) && running[0]) {
                     worker.interrupt();
                 }
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
-            result.complete(function.score(input));
+            result.complete(call.call());
         } catch (Throwable e) {
             String error = e.getMessage() != null ? e.getMessage() : e.toString();
-            if (result.complete(new RewardResult(0.0, Map.of(ERROR_METRIC, 1.0), error))
+            if (result.complete(Collections.nCopies(count, new RewardResult(0.0, Map.of(ERROR_METRIC, 1.0), error)))
                     && printedErrors.add(String.valueOf(e))) {
-                System.err.println("reason4j: reward function failed on a response from '" + input.dataSource()
+                System.err.println("reason4j: reward function failed on a response from '" + dataSource
                         + "': " + e + " (printed once; every failure counts in reward/" + ERROR_METRIC + ")");
             }
         } finally {

@@ -4,6 +4,8 @@ import dev.reason4j.config.Registry;
 import dev.reason4j.reward.code.CodeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.reward.math.MathReward;
+import dev.reason4j.reward.unsupervised.MajorityVoteReward;
+import dev.reason4j.reward.unsupervised.SelfCertaintyReward;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,12 @@ public final class RewardFunctions {
         register("format", new FormatReward());
         register("math", new MathReward());
         register("code", new CodeReward(CodeRewardConfig.defaults()));
+        register("majority_vote", new MajorityVoteReward());
+        register("self_certainty", new SelfCertaintyReward());
+        register("judge", input -> {   // a run binds its judge from reward.judge (Setup.rewardScorer)
+            throw new IllegalStateException("the judge reward has no judge model: set reward.judge.model or"
+                    + " reward.judge.endpoint");
+        });
         // verl's default_compute_score data sources, by family.
         for (String source : List.of("openai/gsm8k", "gsm8k", "lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval",
                 "HuggingFaceH4/MATH-500", "math", "math_dapo", "math_dapo_reasoning")) {

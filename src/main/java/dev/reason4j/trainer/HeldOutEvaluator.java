@@ -4,6 +4,7 @@ import dev.reason4j.env.Answers;
 import dev.reason4j.env.Example;
 import dev.reason4j.eval.PassAtK;
 import dev.reason4j.model.Transformer;
+import dev.reason4j.reward.RewardCheck;
 import dev.reason4j.rollout.SamplingParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,6 +89,9 @@ public final class HeldOutEvaluator {
             metrics.put("tool_error_rate", episodes.get("tool_error_rate"));
             metrics.put("turns", episodes.get("turns"));
         }
+        // With reward.check, the held-out verifier score beside the (learned) reward pass@k reads.
+        metrics.putAll(RewardCheck.metrics(rollouts.stream().map(Rollout::reward).toList(),
+                rollouts.stream().mapToInt(Rollout::group).toArray()));
         metrics.put("n", (double) problems.size());
         return metrics;
     }

@@ -1,10 +1,11 @@
 package dev.reason4j.trainer;
 
-import dev.reason4j.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reason4j.config.Config;
 import dev.reason4j.env.Example;
+import dev.reason4j.io.AtomicFiles;
+import dev.reason4j.reward.RewardNormalizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -96,14 +97,21 @@ public final class RlRun {
         state.put("step", step);
         state.put("prompt_position", trainerState.promptPosition());
         state.put("kl_coef", trainerState.klCoefficient());
+        state.put("reward_norm_count", trainerState.rewardMoments().count());
+        state.put("reward_norm_mean", trainerState.rewardMoments().mean());
+        state.put("reward_norm_m2", trainerState.rewardMoments().squaredDeviations());
         AtomicFiles.writeString(directory.resolve(TrainerState.FILE), state.toPrettyString());
     }
 
     /** Loads a checkpoint into the live trainer; returns its step. A broken file is named in the error. */
     private int restore(Path directory) {
         TrainerState state = TrainerState.read(directory, "prompt_position", "kl_coef");
+        // Checkpoints from before reward normalisation have no moments: none seen yet.
         trainer.restoreState(directory, new RlTrainer.State(state.json().get("prompt_position").asLong(),
-                state.json().get("kl_coef").asDouble()));
+                state.json().get("kl_coef").asDouble(), new RewardNormalizer.Moments(
+                        state.json().path("reward_norm_count").asLong(0),
+                        state.json().path("reward_norm_mean").asDouble(0),
+                        state.json().path("reward_norm_m2").asDouble(0))));
         return state.step();
     }
 }

@@ -19,6 +19,8 @@ import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.model.ForwardResult;
 import dev.reason4j.model.Transformer;
 import dev.reason4j.reward.AsyncRewardScorer;
+import dev.reason4j.reward.RewardCheck;
+import dev.reason4j.reward.RewardNormalizer;
 import dev.reason4j.reward.RewardResult;
 import dev.reason4j.rollout.SamplingParams;
 import java.io.IOException;
@@ -48,6 +50,7 @@ public final class RlTrainer {
     private final RolloutWorker worker;
     private final PromptSource prompts;
     private final SamplingParams sampling;
+    private final RewardNormalizer rewardNormalizer;
     private KlController klController;
     private boolean fleetStale;   // the weights changed outside a step (a restore): sync before sampling
     private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();   // async sampling only
@@ -59,6 +62,7 @@ public final class RlTrainer {
         this.worker = worker;
         this.prompts = prompts;
         this.sampling = this.config.rollouts().sampling();
+        this.rewardNormalizer = RewardNormalizer.from(config.section("reward"));
         this.klController = this.config.kl().controller(this.config.kl().klCoef());
         int promptsPerStep = this.config.rollouts().promptsPerStep();
         int totalSteps = this.config.totalSteps();
@@ -82,8 +86,11 @@ public final class RlTrainer {
         return policy;
     }
 
-    /** What a checkpoint keeps beside the model and optimizer files: the data position and the KL coefficient. */
-    public record State(long promptPosition, double klCoefficient) {
+    /**
+     * What a checkpoint keeps beside the model and optimizer files: the data position, the KL coefficient and the
+     * running reward moments of {@code reward.normalize=running}.
+     */
+    public record State(long promptPosition, double klCoefficient, RewardNormalizer.Moments rewardMoments) {
     }
 
     /**
@@ -99,7 +106,7 @@ public final class RlTrainer {
         }
         long position = ahead.isEmpty() ? prompts.position()
                 : Futures.join(ahead.peekFirst().sampled()).promptPosition();   // the next untrained batch's
-        return new State(position, klController.value());
+        return new State(position, klController.value(), rewardNormalizer.moments());
     }
 
     /**
@@ -119,6 +126,7 @@ public final class RlTrainer {
         }
         prompts.seek(state.promptPosition());
         klController = config.kl().controller(state.klCoefficient());
+        rewardNormalizer.restore(state.rewardMoments());
     }
 
     /**
@@ -147,6 +155,11 @@ public final class RlTrainer {
             metrics.put("skipped", "every group had identical rewards");
             metrics.put("time/step_s", (System.nanoTime() - start) / 1e9);
             return metrics;
+        }
+        // 1b. Normalisation and clipping of the rewards trained on (reward.normalize, reward.clip); the reward/
+        //     metrics above stay the raw ones.
+        if (rewardNormalizer.active()) {
+            kept = normalizedRewards(kept, metrics);
         }
 
         // 2. The batch as [B][R] response matrices. π_old is the rollout's log-probs, unless they are not the
@@ -515,6 +528,21 @@ public final class RlTrainer {
                 + "nothing to learn from" + (firstError == null ? "" : "; the first failure: " + firstError));
     }
 
+    /** The rollouts with their rewards normalised and clipped as {@code reward.normalize} and {@code reward.clip}. */
+    private List<Rollout> normalizedRewards(List<Rollout> rollouts, Map<String, Object> metrics) {
+        double[] rewards = new double[rollouts.size()];
+        for (int i = 0; i < rewards.length; i++) {
+            rewards[i] = rollouts.get(i).reward().reward();
+        }
+        RewardNormalizer.Result normalized = rewardNormalizer.apply(rewards);
+        metrics.putAll(normalized.metrics());
+        List<Rollout> out = new ArrayList<>(rollouts.size());
+        for (int i = 0; i < rewards.length; i++) {
+            out.add(rollouts.get(i).withReward(normalized.rewards()[i]));
+        }
+        return out;
+    }
+
     private static void putRolloutMetrics(Map<String, Object> metrics, List<Rollout> rollouts) {
         double reward = 0;
         double length = 0;
@@ -534,8 +562,12 @@ public final class RlTrainer {
         metrics.put("reward/mean", reward / count);
         metrics.put("reward/accuracy", correct / count);
         for (Map.Entry<String, Double> metric : RewardResult.meanMetrics(results).entrySet()) {
-            metrics.put("reward/" + metric.getKey(), metric.getValue());
+            if (!metric.getKey().equals(RewardCheck.SCORE)) {   // reported by RewardCheck.metrics, over the checked
+                metrics.put("reward/" + metric.getKey(), metric.getValue());
+            }
         }
+        int[] groups = rollouts.stream().mapToInt(Rollout::group).toArray();
+        metrics.putAll(RewardCheck.metrics(results, groups));
         metrics.put("response_length/mean", length / count);
         metrics.put("response_length/clip_ratio", truncated / count);
         // Responses whose length limit max_position_embeddings cut below data.max_response_length.

@@ -61,6 +61,23 @@ public record Rollout(Example example, int group, int[] promptTokens, int[] resp
                 truncated, contextLimited, responseText, reward, episodeMetrics, policyVersion, false);
     }
 
+    /**
+     * This rollout with its reward replaced by {@code reward} (normalised, clipped): the difference goes onto the
+     * last sampled token, so the token rewards still sum to the reward and per-step rewards keep their shape.
+     */
+    public Rollout withReward(double reward) {
+        double[] shifted = tokenRewards.clone();
+        for (int t = shifted.length - 1; t >= 0; t--) {
+            if (trainable[t]) {
+                shifted[t] += reward - this.reward.reward();
+                break;
+            }
+        }
+        return new Rollout(example, group, promptTokens, responseTokens, logProbs, trainable, shifted, truncated,
+                contextLimited, responseText, new RewardResult(reward, this.reward.metrics(), this.reward.error()),
+                episodeMetrics, policyVersion, exactLogProbs);
+    }
+
     /** A single-turn response: every token sampled, the reward on the last one. */
     public static Rollout singleTurn(Example example, int group, int[] promptTokens, int[] responseTokens,
                                      float[] logProbs, boolean truncated, boolean contextLimited,

@@ -6,6 +6,7 @@ import dev.reason4j.agent.ToolCallFormat;
 import dev.reason4j.agent.ToolCallFormats;
 import dev.reason4j.agent.Tools;
 import dev.reason4j.config.Config;
+import dev.reason4j.config.ConfigException;
 import dev.reason4j.env.Datasets;
 import dev.reason4j.env.EnvironmentFactory;
 import dev.reason4j.env.Environments;
@@ -20,11 +21,13 @@ import dev.reason4j.reward.AsyncRewardScorer;
 import dev.reason4j.reward.FormatReward;
 import dev.reason4j.reward.LengthPenalty;
 import dev.reason4j.reward.OverlongPenalty;
+import dev.reason4j.reward.RewardCheck;
 import dev.reason4j.reward.RewardFunction;
 import dev.reason4j.reward.RewardFunctions;
 import dev.reason4j.reward.WeightedReward;
 import dev.reason4j.reward.model.LearnedReward;
 import dev.reason4j.reward.code.CodeReward;
+import dev.reason4j.reward.judge.JudgeReward;
 import dev.reason4j.reward.code.CodeRewardConfig;
 import dev.reason4j.rollout.RemoteBackend;
 import dev.reason4j.rollout.RemoteEngine;
@@ -42,6 +45,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /** Builds a run's parts from its config: tokenizer, policy, data, reward, sampling. */
 public final class Setup {
@@ -256,7 +260,9 @@ public final class Setup {
     /**
      * The reward: {@code reward.functions} (name → weight) or, when empty, the function of each sample's data
      * source; plus the format reward, the length penalty and DAPO's overlong penalty when configured. Each part is
-     * reported. With {@code reward.reward_model.path} set, the name {@code reward_model} is that learned reward.
+     * reported. With {@code reward.reward_model.path} set, the name {@code reward_model} is that learned reward; a
+     * {@code judge} is loaded from {@code reward.judge}; with {@code reward.check} the data source's verifier is
+     * logged beside the reward.
      */
     public static AsyncRewardScorer rewardScorer(Config config) {
         Config reward = config.section("reward");
@@ -273,6 +279,9 @@ public final class Setup {
         } else if (functions.containsKey("reward_model")) {
             throw new IllegalArgumentException("reward.functions names reward_model, but reward.reward_model.path"
                     + " (the reward model's directory) is not set");
+        }
+        if (functions.containsKey("judge")) {
+            RewardFunctions.configure("judge", JudgeReward.from(reward.section("judge")));
         }
         if (functions.isEmpty()) {
             components.add(new WeightedReward.Component("score", 1.0, RewardFunctions.byDataSource()));
@@ -296,7 +305,24 @@ public final class Setup {
         }
         RewardFunction function = components.size() == 1 && components.get(0).weight() == 1.0
                 ? components.get(0).function() : new WeightedReward(components);
+        if (checksReward(reward, functions.keySet())) {
+            function = new RewardCheck(function, RewardFunctions.byDataSource());
+        }
         return new AsyncRewardScorer(function, Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30));
+    }
+
+    /** Rewards that are learned or unsupervised, not verified: {@code reward.check=auto} checks them. */
+    static final Set<String> LEARNED_REWARDS = Set.of("reward_model", "judge", "majority_vote", "self_certainty");
+
+    /** {@code reward.check}: whether the data source's verifier is logged beside the reward (see RewardCheck). */
+    private static boolean checksReward(Config reward, Set<String> functions) {
+        String check = reward.getString("check");
+        return switch (check) {
+            case "auto" -> functions.stream().anyMatch(LEARNED_REWARDS::contains);
+            case "verifier" -> true;
+            case "none" -> false;
+            default -> throw new ConfigException("reward.check: unknown '" + check + "' (auto, verifier, none)");
+        };
     }
 
     /**

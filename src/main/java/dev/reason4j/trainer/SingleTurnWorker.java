@@ -62,7 +62,7 @@ public final class SingleTurnWorker implements RolloutWorker {
             int[] prompt = tokenizer.encode(promptText, false);
             int group = firstGroup + p;
             groups.add(engine.submit(new Generator.Request(prompt, params, p))
-                    .thenCompose(completions -> score(example, group, promptText, prompt, completions)));
+                    .thenCompose(completions -> score(policy, example, group, promptText, prompt, completions)));
         }
         List<Rollout> rollouts = new ArrayList<>(examples.size() * params.n());
         for (CompletableFuture<List<Rollout>> group : groups) {
@@ -71,21 +71,32 @@ public final class SingleTurnWorker implements RolloutWorker {
         return rollouts;
     }
 
-    /** Decodes one prompt's completions and scores them asynchronously; the future holds its rollouts in order. */
-    private CompletableFuture<List<Rollout>> score(Example example, int group, String promptText, int[] prompt,
-                                                   List<Completion> completions) {
-        List<CompletableFuture<Rollout>> scored = new ArrayList<>(completions.size());
+    /**
+     * Decodes one prompt's completions and scores them as a group (a groupwise reward such as TTRL's majority vote
+     * sees all n; any other scores each on its own); the future holds its rollouts in order.
+     */
+    private CompletableFuture<List<Rollout>> score(Transformer policy, Example example, int group, String promptText,
+                                                   int[] prompt, List<Completion> completions) {
+        List<String> responses = new ArrayList<>(completions.size());
+        List<RewardInput> inputs = new ArrayList<>(completions.size());
         for (Completion completion : completions) {
             String response = tokenizer.decode(completion.tokens(), true);
-            scored.add(scorer.submit(new RewardInput(promptText, response, example.groundTruth(),
-                            example.dataSource(), completion.tokens().length, example.extra()))
-                    .thenApply(reward -> fromBackend(Rollout.singleTurn(example, group, prompt,
-                            completion.tokens(), completion.logProbs(),
-                            completion.finishReason() == FinishReason.LENGTH, completion.contextLimited(), response,
-                            reward, stepTokens(completion.tokens(), reward)))));
+            responses.add(response);
+            inputs.add(new RewardInput(promptText, response, example.groundTruth(), example.dataSource(),
+                    completion.tokens().length, example.extra(),
+                    new RewardInput.Sample(prompt, completion.tokens(), policy)));
         }
-        return CompletableFuture.allOf(scored.toArray(CompletableFuture[]::new))
-                .thenApply(done -> scored.stream().map(CompletableFuture::join).toList());
+        return scorer.submitGroup(inputs).thenApply(rewards -> {
+            List<Rollout> rollouts = new ArrayList<>(completions.size());
+            for (int i = 0; i < completions.size(); i++) {
+                Completion completion = completions.get(i);
+                rollouts.add(fromBackend(Rollout.singleTurn(example, group, prompt, completion.tokens(),
+                        completion.logProbs(), completion.finishReason() == FinishReason.LENGTH,
+                        completion.contextLimited(), responses.get(i), rewards.get(i),
+                        stepTokens(completion.tokens(), rewards.get(i)))));
+            }
+            return rollouts;
+        });
     }
 
     /** The response token that completes each dense step reward's text (none for an outcome reward). */

@@ -69,6 +69,28 @@ class UserErrorsTest {
     }
 
     @Test
+    void badRewardSettingsAreOneLineNamingTheKey() throws Exception {
+        Path tokenizerDir = temp.resolve("tokenizer");
+        BpeTrainer.chatml(300).trainAndSave(List.of("What is 1 + 1? 2", "What is 2 + 2? 4"), tokenizerDir);
+        List<String> base = List.of("train", "model.tokenizer=" + tokenizerDir,
+                "trainer.out_dir=" + temp.resolve("run"), "model.tiny.hidden_size=16", "model.tiny.num_layers=1",
+                "model.tiny.num_heads=2", "model.tiny.num_kv_heads=1", "model.tiny.intermediate_size=32");
+        Map<String, String> expected = Map.of(
+                "reward.functions={judge: 1.0}", "reason4j train: reward.judge: set exactly one of model (a judge "
+                        + "model directory) and endpoint (an OpenAI-compatible server)\n",
+                "reward.normalize=zscore", "reason4j train: reward.normalize: unknown 'zscore' (none, batch, "
+                        + "running)\n",
+                "reward.check=always", "reason4j train: reward.check: unknown 'always' (auto, verifier, none)\n");
+        for (Map.Entry<String, String> setting : expected.entrySet()) {
+            List<String> argv = new ArrayList<>(base);
+            argv.add(setting.getKey());
+            Outcome outcome = run(argv.toArray(String[]::new));
+            assertEquals(2, outcome.code(), outcome.err());
+            assertEquals(setting.getValue(), outcome.err());
+        }
+    }
+
+    @Test
     void filesystemAndMemoryFailuresAreOneLine() {
         assertEquals("cannot write checkpoint runs/x/checkpoints/step-000002: permission denied: runs/x/checkpoints",
                 UserError.of(new UncheckedIOException("cannot write checkpoint runs/x/checkpoints/step-000002",

@@ -134,6 +134,8 @@ class RangesTest {
                 Map.entry("algorithm.rollout_correction.rollout_rs",
                         Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.RS_LEVELS))),
                 Map.entry("reward.code.reward", Set.of("all_pass", "fraction")),
+                Map.entry("reward.normalize", Set.of("none", "batch", "running")),
+                Map.entry("reward.check", Set.of("auto", "verifier", "none")),
                 Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")));
         Set<String> withLists = new TreeSet<>();
         for (String path : Config.knownPaths(Config.defaults().toMap(), "")) {

@@ -36,8 +36,11 @@ final class ReferenceModel {
         return values;
     }
 
-    /** Outputs for one sequence: log-probs and entropy [L-1], values [L] (if the model has a value head). */
-    record Outputs(double[] logProbs, double[] entropy, double[] values, double[] scores) {}
+    /**
+     * Outputs for one sequence: log-probs, entropy and the mean log-prob over the vocabulary [L-1], values and scores
+     * [L] (if the model has those heads).
+     */
+    record Outputs(double[] logProbs, double[] entropy, double[] values, double[] scores, double[] meanLogProbs) {}
 
     Outputs forward(int[] tokens, double temperature) {
         int length = tokens.length;
@@ -108,6 +111,7 @@ final class ReferenceModel {
         }
         double[] logProbs = new double[length - 1];
         double[] entropy = new double[length - 1];
+        double[] meanLogProbs = new double[length - 1];
         double[] values = weights.containsKey("value_head.weight") ? new double[length] : null;
         double[] scores = weights.containsKey("score.weight") ? new double[length] : null;
         for (int t = 0; t < length; t++) {
@@ -130,15 +134,18 @@ final class ReferenceModel {
                 }
                 double lse = max + Math.log(sum);
                 double h = 0;
+                double sumLogP = 0;
                 for (double z : logits) {
                     double logP = z / temperature - lse;
                     h -= Math.exp(logP) * logP;
+                    sumLogP += logP;
                 }
                 logProbs[t] = logits[tokens[t + 1]] / temperature - lse;
                 entropy[t] = h;
+                meanLogProbs[t] = sumLogP / logits.length;
             }
         }
-        return new Outputs(logProbs, entropy, values, scores);
+        return new Outputs(logProbs, entropy, values, scores, meanLogProbs);
     }
 
     /** Σ over sequences of gLogProbs·logProbs + gEntropy·entropy + gValues·values + gScores·scores. */

@@ -72,13 +72,14 @@ class TransformerTest {
             List<int[]> sequences = randomSequences(config.vocabSize(), 11, 6, 1, 9);
             for (float temperature : new float[]{1f, 0.7f}) {
                 ForwardResult result = model.forward(sequences, ForwardOptions.inference().withTemperature(temperature)
-                        .withEntropy(true).withValues(true).withScores(true));
+                        .withEntropy(true).withValues(true).withScores(true).withMeanLogProbs(true));
                 ReferenceModel reference = new ReferenceModel(model);
                 for (int b = 0; b < sequences.size(); b++) {
                     ReferenceModel.Outputs expected = reference.forward(sequences.get(b), temperature);
                     String what = config.architecture() + " T=" + temperature + " sequence " + b;
                     assertClose(expected.logProbs(), result.logProbs[b], 2e-5, what + " logProbs");
                     assertClose(expected.entropy(), result.entropy[b], 2e-5, what + " entropy");
+                    assertClose(expected.meanLogProbs(), result.meanLogProbs[b], 2e-5, what + " mean log-prob");
                     assertClose(expected.values(), result.values[b], 2e-5, what + " values");
                     assertClose(expected.scores(), result.scores[b], 2e-5, what + " scores");
                 }

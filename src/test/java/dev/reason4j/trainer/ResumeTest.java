@@ -34,7 +34,7 @@ class ResumeTest {
                 "data.task=arithmetic", "data.train_batch_size=4", "data.max_response_length=12",
                 "data.val_size=8", "rollout.n=4", "actor.lr=1e-3", "actor.ppo_mini_batch_size=2",
                 "actor.ppo_micro_batch_size=4", "actor.ppo_epochs=2", "actor.use_kl_loss=true",
-                "reward.functions={digit_share: 1.0}", "trainer.total_steps=" + TOTAL_STEPS,
+                "reward.functions={digit_share: 1.0}", "reward.normalize=running", "trainer.total_steps=" + TOTAL_STEPS,
                 "trainer.save_freq=2", "trainer.test_freq=0"));
     }
 

@@ -282,6 +282,44 @@ class RlTrainerTest {
         }
     }
 
+    // ---- Reward normalisation and the reward check ----
+
+    @Test
+    void batchNormalisationStandardisesTheRewardsTrainedOn() throws Exception {
+        Map<String, Object> metrics = trainer(config("reward.normalize=batch")).step(1);
+        // The statistics are the raw rewards' (reported under reward/ by the rollout metrics), and the rewards
+        // trained on then average 0.
+        assertEquals(((Number) metrics.get("reward/mean")).doubleValue(),
+                ((Number) metrics.get("reward_norm/mean")).doubleValue(), 1e-12);
+        assertEquals(0.0, ((Number) metrics.get("reward_norm/normalized_mean")).doubleValue(), 1e-12);
+        assertFalse(trainer(config()).step(1).containsKey("reward_norm/mean"), "off by default");
+    }
+
+    /** A learned reward that a policy can game (the share of digits) is logged beside the task's verifier. */
+    @Test
+    void aLearnedRewardIsLoggedBesideTheVerifier() throws Exception {
+        dev.reason4j.reward.RewardFunctions.configure("test_digit_share", input -> RewardResult.of(
+                input.response().chars().filter(Character::isDigit).count() / (double) Math.max(1,
+                        input.response().length())));
+        Config config = config("reward.functions={test_digit_share: 1.0}", "reward.check=verifier");
+        try (AsyncRewardScorer checked = Setup.rewardScorer(config)) {
+            RlTrainer trainer = trainer(config, checked);
+            Map<String, Object> metrics = trainer.step(1);
+            assertEquals(1.0, metrics.get("reward_check/coverage"), "every arithmetic sample has an answer");
+            RolloutWorker worker = new SingleTurnWorker(tokenizer, Setup.chatFormatter(tokenizer), checked);
+            Map<String, Double> eval = Setup.evaluator(config, worker).evaluate(trainer.policy(),
+                    Setup.heldOut(config, Setup.task(config)));
+            assertEquals(1.0, eval.get("reward_check/coverage"), "held-out samples are checked too: " + eval);
+            double score = ((Number) metrics.get("reward_check/score")).doubleValue();
+            assertTrue(score >= 0 && score <= 1, metrics.toString());
+            assertFalse(metrics.containsKey("reward/reward_check"), "reported once, under reward_check/");
+        }
+        Config unchecked = config("reward.functions={test_digit_share: 1.0}");   // auto: not a learned reward
+        try (AsyncRewardScorer plain = Setup.rewardScorer(unchecked)) {
+            assertFalse(trainer(unchecked, plain).step(1).containsKey("reward_check/score"));
+        }
+    }
+
     // ---- Rollout correction: outside engines and stale samples ----
 
     private static RolloutWorker worker() {

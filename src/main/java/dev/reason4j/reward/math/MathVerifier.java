@@ -116,6 +116,48 @@ public final class MathVerifier {
                 predAnswer.method(), reason);
     }
 
+    /**
+     * A final answer as {@link #verify} reads it: extracted and parsed, for comparing answers with each other
+     * ({@link #equivalent}) as TTRL's majority vote does.
+     */
+    public static final class Answer {
+        private final String text;
+        private final MathExpr expr;
+
+        private Answer(String text, MathExpr expr) {
+            this.text = text;
+            this.expr = expr;
+        }
+
+        /** The answer as written in the response (several answers joined with " ; "). */
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /** The final answer of a response, extracted as {@link #verify} extracts it; null when it gives none. */
+    public Answer answer(String response) {
+        AnswerExtractor.Extraction extraction = AnswerExtractor.extract(response, options.lastNumberFallback());
+        return extraction == null ? null : new Answer(extraction.text().strip(), parse(extraction));
+    }
+
+    /** A reference answer (bare, boxed, or after {@code ####}), read as {@link #verify} reads its gold. */
+    public Answer goldAnswer(String gold) {
+        AnswerExtractor.Extraction extraction = AnswerExtractor.extractGold(gold == null ? "" : gold);
+        return new Answer(extraction.text().strip(), parse(extraction));
+    }
+
+    /** Whether two answers are equivalent under this verifier's options (the test {@link #verify} applies). */
+    public boolean equivalent(Answer first, Answer second) {
+        return new Equivalence(options.relativeTolerance(), options.decimalPlaces(), options.casTimeout())
+                .equivalent(first.expr, second.expr);
+    }
+
     /** Parses what was extracted; several answers (boxes, {@code $12$ and $13$}) become one answer set. */
     static MathExpr parse(AnswerExtractor.Extraction extraction) {
         if (extraction.answers().size() == 1) {
