@@ -37,7 +37,8 @@ final class DpoCommand implements Command {
                 as messages ending with the assistant's), prompts rendered by the model's chat template. The
                 reference log-probs are computed once before training. --eval FILE: held-out pairs; without it
                 dpo.eval_size pairs (at most a tenth) are held out of the train files. Settings: dpo.* (loss_type
-                sigmoid | ipo | simpo, beta, label_smoothing, simpo_gamma, lr, total_steps, batch_size, ...).
+                sigmoid | ipo | simpo, beta, label_smoothing, simpo_gamma, rpo_alpha: + NLL of the chosen, lr,
+                total_steps, batch_size, ...).
                 Metrics (metrics.jsonl, TRL's names): loss, rewards/chosen, rewards/rejected, rewards/margins,
                 rewards/accuracies, logps/chosen, logps/rejected, grad_norm, learning_rate, and eval/... every
                 dpo.eval_freq steps and at the end; the final held-out metrics are printed as JSON. Writes

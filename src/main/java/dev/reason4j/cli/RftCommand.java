@@ -30,7 +30,7 @@ final class RftCommand implements Command {
                                       [section.key=value ...]
 
                 For rft.rounds rounds: samples rft.samples_per_problem responses to each of rft.problems_per_round
-                training problems with the current policy, keeps those whose reward (reward.*: by default the
+                training problems with the current policy (rollout.temperature, top_k, top_p), keeps those whose reward (reward.*: by default the
                 verifier of each problem's data source) is at least rft.reward_threshold and that were not cut by
                 data.max_response_length, drops identical responses to the same problem, and fine-tunes on them
                 for rft.steps_per_round steps (sft.* optimizer and batch). Problems: the built-in --task (data.task;

@@ -107,7 +107,6 @@ final class Ranges {
         put(POSITIVE_COUNT, "dpo.total_steps", "dpo.batch_size", "dpo.micro_batch_size");
         put(COUNT, "dpo.save_freq", "dpo.eval_freq", "dpo.eval_size");
         put(POSITIVE_COUNT, "rft.rounds", "rft.problems_per_round", "rft.samples_per_problem", "rft.steps_per_round");
-        put(NON_NEGATIVE, "rft.temperature");
         put(ANY, "rft.reward_threshold");   // rewards may be negative (penalties)
         put(POSITIVE_COUNT, "rm.total_steps", "rm.batch_size", "rm.micro_batch_size");
         put(COUNT, "rm.eval_freq", "rm.save_freq", "rm.val_size", "reward.reward_model.refresh_freq");

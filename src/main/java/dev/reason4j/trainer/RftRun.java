@@ -22,7 +22,7 @@ import java.util.Set;
  * Rejection-sampling fine-tuning (STaR, Zelikman et al. 2022, arXiv:2203.14465; RFT, Yuan et al. 2023,
  * arXiv:2308.01825), as configured by the {@code rft} section: each of {@code rft.rounds} rounds samples
  * {@code rft.samples_per_problem} responses to each of {@code rft.problems_per_round} training problems with the
- * current policy, keeps those whose reward reaches {@code rft.reward_threshold} and that ended on their own (not
+ * current policy (sampled with {@code rollout.temperature}, {@code top_k}, {@code top_p}, {@code min_p}), keeps those whose reward reaches {@code rft.reward_threshold} and that ended on their own (not
  * cut by the length limit), drops identical responses to the same problem (RFT's dedupe), and takes
  * {@code rft.steps_per_round} SFT steps on what was kept (the {@code sft} section's optimizer and batch). Held-out
  * pass@k ({@code trainer.eval}) is measured before the first round and after each. Unlike STaR, each round goes on
@@ -103,8 +103,10 @@ public final class RftRun {
         Config rft = config.section("rft");
         int k = rft.getInt("samples_per_problem");
         double threshold = rft.getDouble("reward_threshold");
+        Config sampler = config.section("rollout");   // sampled as the RL loop samples
         SamplingParams sampling = new SamplingParams(k, config.getInt("data.max_response_length"),
-                (float) rft.getDouble("temperature"), 0, 1f, 0f, Seeds.mix(config.getInt("data.seed"), round),
+                (float) sampler.getDouble("temperature"), sampler.getInt("top_k"), (float) sampler.getDouble("top_p"),
+                (float) sampler.getDouble("min_p"), Seeds.mix(config.getInt("data.seed"), round),
                 worker.tokenizer().eosTokenId().stream().toArray());
         List<Rollout> rollouts = new ArrayList<>();
         int chunk = Math.max(1, 256 / k);   // bounds the KV cache of one generation call, as HeldOutEvaluator

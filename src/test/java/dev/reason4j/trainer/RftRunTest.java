@@ -89,7 +89,7 @@ class RftRunTest {
         List<String> overrides = new ArrayList<>(List.of("model.tokenizer=" + temp.resolve("tokenizer"),
                 "model.tiny.hidden_size=32", "model.tiny.num_layers=1", "model.tiny.num_heads=2",
                 "model.tiny.num_kv_heads=1", "model.tiny.intermediate_size=64", "rft.rounds=2",
-                "rft.problems_per_round=6", "rft.samples_per_problem=5", "rft.temperature=0.8",
+                "rft.problems_per_round=6", "rft.samples_per_problem=5", "rollout.temperature=0.8",
                 "rft.steps_per_round=15", "sft.batch_size=4", "sft.micro_batch_size=4", "sft.lr=1e-2",
                 "sft.warmup_steps=0", "sft.lr_schedule=constant", "data.val_size=3"));
         overrides.addAll(List.of(more));
