@@ -82,11 +82,17 @@ public final class DistillRun {
         try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
             for (int step = restored + 1; step <= steps; step++) {
                 long start = System.nanoTime();
-                // 1. This step's prompts: positions (step − 1)·P … step·P − 1 of the shuffled passes.
+                // 1. This step's prompts: positions (step − 1)·P … step·P − 1 of the passes over the prompts, each
+                //    pass a shuffle seeded by (data.seed, pass), so a resumed run takes the same ones.
                 List<int[]> stepPrompts = new ArrayList<>(promptsPerStep);
+                long pass = -1;
+                int[] order = null;
                 for (long position = (long) (step - 1) * promptsPerStep; position < (long) step * promptsPerStep;
                      position++) {
-                    int[] order = Seeds.shuffled(encoded.size(), new Random(Seeds.mix(seed, position / encoded.size())));
+                    if (position / encoded.size() != pass) {
+                        pass = position / encoded.size();
+                        order = Seeds.shuffled(encoded.size(), new Random(Seeds.mix(seed, pass)));
+                    }
                     stepPrompts.add(encoded.get(order[(int) (position % encoded.size())]));
                 }
                 // 2. The student samples n responses per prompt.
