@@ -71,7 +71,7 @@ public final class DistillRun {
                 distill.getBoolean("recompute"));
         Checkpoints checkpoints = new Checkpoints(runDirectory, config.getInt("trainer.max_checkpoints"));
         int restored = RunDirectory.resume(runDirectory, config, checkpoints,
-                directory -> restore(directory, student, optimizer), steps, console);
+                directory -> OfflineRun.restore(directory, student, optimizer), steps, console);
         List<int[]> encoded = new ArrayList<>(prompts.size());
         for (Example example : prompts) {
             encoded.add(tokenizer.encode(formatter.render(example), false));
@@ -102,7 +102,7 @@ public final class DistillRun {
                 int[] promptLengths = new int[completions.size()];
                 for (int i = 0; i < completions.size(); i++) {
                     int[] prompt = stepPrompts.get(completions.get(i).promptIndex());
-                    sequences.add(concat(prompt, completions.get(i).tokens()));
+                    sequences.add(TokenizedPair.concat(prompt, completions.get(i).tokens()));
                     promptLengths[i] = prompt.length;
                 }
                 double sampleSeconds = (System.nanoTime() - start) / 1e9;
@@ -128,8 +128,7 @@ public final class DistillRun {
                             "distill/grad_norm", "response_length/mean", "time/step_s"));
                 }
                 if ((saveFrequency > 0 && step % saveFrequency == 0) || step == steps) {
-                    int savedStep = step;
-                    checkpoints.save(step, directory -> save(directory, student, optimizer, config, savedStep));
+                    OfflineRun.save(checkpoints, step, student, optimizer, config);
                 }
             }
         }
@@ -319,26 +318,5 @@ public final class DistillRun {
     private static SamplingParams sampling(Config distill, Tokenizer tokenizer) {
         return new SamplingParams(distill.getInt("n"), distill.getInt("max_response_length"),
                 (float) distill.getDouble("temperature"), 0, 1f, 0f, 0, tokenizer.eosTokenId().stream().toArray());
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
-
-    private static void save(Path directory, Transformer student, ModelOptimizer optimizer, Config config, int step)
-            throws IOException {
-        Setup.saveModel(student, config, directory.resolve("model"));
-        optimizer.save(directory.resolve("optimizer.safetensors"));
-        AtomicFiles.writeString(directory.resolve(TrainerState.FILE), "{\"step\": " + step + "}\n");
-    }
-
-    /** Loads a checkpoint into the live student and optimizer; returns its step. */
-    private static int restore(Path directory, Transformer student, ModelOptimizer optimizer) {
-        TrainerState state = TrainerState.read(directory);
-        Checkpoints.loadWeights(directory.resolve("model"), student);
-        Checkpoints.loadOptimizer(optimizer, directory.resolve("optimizer.safetensors"));
-        return state.step();
     }
 }
