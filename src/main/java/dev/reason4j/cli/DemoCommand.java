@@ -2,6 +2,7 @@ package dev.reason4j.cli;
 
 import dev.reason4j.config.Config;
 import dev.reason4j.trainer.Demo;
+import dev.reason4j.trainer.PreferenceDemo;
 import dev.reason4j.trainer.RunDirectory;
 import dev.reason4j.trainer.ToolDemo;
 import java.io.IOException;
@@ -14,7 +15,8 @@ final class DemoCommand implements Command {
     /** Preset name → its config resource. */
     static final java.util.Map<String, String> PRESETS = java.util.Map.of(
             "reasoning", "/dev/reason4j/config/demo.yaml",
-            "tools", "/dev/reason4j/config/demo_tools.yaml");
+            "tools", "/dev/reason4j/config/demo_tools.yaml",
+            "preference", "/dev/reason4j/config/demo_preference.yaml");
 
     @Override
     public String name() {
@@ -29,7 +31,7 @@ final class DemoCommand implements Command {
     @Override
     public String help() {
         return """
-                usage: ./reason4j demo [--preset reasoning|tools] [--out DIR] [--overwrite] [--config FILE]
+                usage: ./reason4j demo [--preset reasoning|tools|preference] [--out DIR] [--overwrite] [--config FILE]
                                        [section.key=value ...]
 
                 From nothing, on this CPU: trains a BPE tokenizer and a tiny Qwen3-shaped model on a built-in
@@ -45,16 +47,24 @@ final class DemoCommand implements Command {
                 --preset tools (config demo_tools.yaml): the model learns when to call a calculator. SFT on
                 tool-use demonstrations (half of them call it, half answer in the head), then GRPO in the agent
                 loop on tool_arithmetic; summary.json adds tool_call_rate and tool_error_rate to each evaluation,
-                and eval_after_without_tools. Default DIR: runs/demo-tools.""";
+                and eval_after_without_tools. Default DIR: runs/demo-tools.
+
+                --preset preference (config demo_preference.yaml): which method teaches a rule that only
+                preferences reveal? SFT on worked sums of which 30% check the answer by the inverse operation;
+                preference pairs prefer the checked one. From the same SFT model: a reward model (Bradley-Terry),
+                GRPO against it, DPO on the pairs, and on-policy distillation of the RL policy into a fresh SFT
+                student. summary.json: rm_pairwise_accuracy and hidden_rule_score (correct and checked, greedy,
+                held out) for sft, rl_rm, dpo, distilled. Default DIR: runs/demo-preference.""";
     }
 
     @Override
     public int run(Args args) throws IOException {
         String preset = args.string("preset", "reasoning");
         if (!PRESETS.containsKey(preset)) {
-            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (presets: reasoning, tools)");
+            throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (presets: reasoning, tools,"
+                    + " preference)");
         }
-        Path out = Path.of(args.string("out", preset.equals("tools") ? "runs/demo-tools" : "runs/demo"));
+        Path out = Path.of(args.string("out", preset.equals("reasoning") ? "runs/demo" : "runs/demo-" + preset));
         String file = args.string("config", null);
         boolean overwrite = args.flag("overwrite");
         args.rejectUnknown();
@@ -66,10 +76,10 @@ final class DemoCommand implements Command {
         if (overwrite) {
             RunDirectory.clear(out);
         }
-        if (preset.equals("tools")) {
-            new ToolDemo(config, out, System.out).run();
-        } else {
-            new Demo(config, out, System.out).run();
+        switch (preset) {
+            case "tools" -> new ToolDemo(config, out, System.out).run();
+            case "preference" -> new PreferenceDemo(config, out, System.out).run();
+            default -> new Demo(config, out, System.out).run();
         }
         return 0;
     }

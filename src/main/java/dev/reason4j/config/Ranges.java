@@ -113,6 +113,8 @@ final class Ranges {
         put(NON_NEGATIVE, "rm.center_coef");
         put(ANY, "rm.seed");
         put(atLeast(1), "demo.vocab_size");
+        put(POSITIVE_COUNT, "demo.preference_pairs");
+        put(new Range(0, true, 100, true), "demo.rule_pair_percent");
         put(POSITIVE_COUNT, "distill.num_prompts", "distill.total_steps", "distill.prompts_per_step", "distill.n",
                 "distill.max_response_length", "distill.micro_batch_size");
         put(COUNT, "distill.save_freq");
