@@ -122,7 +122,8 @@ class RangesTest {
                 Map.entry("algorithm.rollout_correction.rollout_rs",
                         Set.copyOf(RolloutCorrectionConfig.names(RolloutCorrectionConfig.RS_LEVELS))),
                 Map.entry("reward.code.reward", Set.of("all_pass", "fraction")),
-                Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")));
+                Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")),
+                Map.entry("trainer.logger", dev.reason4j.trainer.MetricsLog.LOGGERS));
         Set<String> withLists = new TreeSet<>();
         for (String path : Config.knownPaths(Config.defaults().toMap(), "")) {
             String comment = Config.comment(path);
