@@ -30,7 +30,7 @@ final class DemoCommand implements Command {
     public String help() {
         return """
                 usage: ./reason4j demo [--preset reasoning|tools] [--out DIR] [--overwrite] [--config FILE]
-                                       [section.key=value ...]
+                                       [--dashboard [--dashboard-port 8265]] [section.key=value ...]
 
                 From nothing, on this CPU: trains a BPE tokenizer and a tiny Qwen3-shaped model on a built-in
                 task, fine-tunes it on worked solutions (SFT), evaluates pass@1 on held-out problems, runs GRPO
@@ -41,6 +41,7 @@ final class DemoCommand implements Command {
                 DIR/rl_model/ (model directories with the tokenizer files) and DIR/curves.png. Default DIR:
                 runs/demo. Run again with the same settings, it resumes (or finds the demo complete); with other
                 settings it refuses: give --out NEW_DIR, or --overwrite to delete DIR's demo first.
+                --dashboard serves ./reason4j dashboard over DIR's parent while the demo runs (prints the URL).
 
                 --preset tools (config demo_tools.yaml): the model learns when to call a calculator. SFT on
                 tool-use demonstrations (half of them call it, half answer in the head), then GRPO in the agent
@@ -49,7 +50,7 @@ final class DemoCommand implements Command {
     }
 
     @Override
-    public int run(Args args) throws IOException {
+    public int run(Args args) throws Exception {
         String preset = args.string("preset", "reasoning");
         if (!PRESETS.containsKey(preset)) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (presets: reasoning, tools)");
@@ -57,6 +58,8 @@ final class DemoCommand implements Command {
         Path out = Path.of(args.string("out", preset.equals("tools") ? "runs/demo-tools" : "runs/demo"));
         String file = args.string("config", null);
         boolean overwrite = args.flag("overwrite");
+        boolean dashboard = args.flag("dashboard");
+        int dashboardPort = args.integer("dashboard-port", DashboardCommand.DEFAULT_PORT);
         args.rejectUnknown();
         Config config = demoConfig(preset);
         if (file != null) {
@@ -66,10 +69,12 @@ final class DemoCommand implements Command {
         if (overwrite) {
             RunDirectory.clear(out);
         }
-        if (preset.equals("tools")) {
-            new ToolDemo(config, out, System.out).run();
-        } else {
-            new Demo(config, out, System.out).run();
+        try (var server = dashboard ? DashboardCommand.beside(out, dashboardPort) : null) {
+            if (preset.equals("tools")) {
+                new ToolDemo(config, out, System.out).run();
+            } else {
+                new Demo(config, out, System.out).run();
+            }
         }
         return 0;
     }

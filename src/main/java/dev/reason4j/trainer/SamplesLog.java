@@ -107,9 +107,11 @@ public final class SamplesLog {
         ArrayNode text = tokens.putArray("text");
         ArrayNode logProbs = tokens.putArray("logprob");
         ArrayNode mask = tokens.putArray("mask");
+        for (String piece : tokenTexts(tokenizer, ids)) {
+            text.add(piece);
+        }
         for (int t = 0; t < ids.length; t++) {
             idArray.add(ids[t]);
-            text.add(tokenizer.decode(new int[] {ids[t]}, false));
             logProbs.add(rollout.trainable()[t] ? rollout.logProbs()[t] : 0);
             mask.add(rollout.trainable()[t] ? 1 : 0);
         }
@@ -130,6 +132,26 @@ public final class SamplesLog {
         for (int t = 0; t < length; t++) {
             array.add((float) values[t]);   // float precision: the file stays readable in size
         }
+    }
+
+    /**
+     * Each token's text, so that they join to the decoded response: a byte-level token that holds only part of a
+     * character gets "" and the token that completes the character gets all of it (decoded alone, each part would
+     * be a replacement character). A run of tokens that never completes a character is flushed after 4.
+     */
+    static List<String> tokenTexts(Tokenizer tokenizer, int[] ids) {
+        List<String> texts = new java.util.ArrayList<>(ids.length);
+        int pending = 0;   // the first token whose text is not yet given
+        for (int t = 0; t < ids.length; t++) {
+            String text = tokenizer.decode(java.util.Arrays.copyOfRange(ids, pending, t + 1), false);
+            if (text.endsWith("\uFFFD") && t - pending < 3 && t + 1 < ids.length) {
+                texts.add("");
+                continue;
+            }
+            texts.add(text);
+            pending = t + 1;
+        }
+        return texts;
     }
 
     /** The policy's turns: runs of sampled tokens separated by inserted ones (tool responses, observations). */

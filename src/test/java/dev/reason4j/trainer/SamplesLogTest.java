@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** samples.jsonl: the fields docs/dashboard.md promises, the caps, and no step twice after a resume. */
-class SamplesLogTest {
-    static Tokenizer tokenizer(Path directory) throws Exception {
+public class SamplesLogTest {
+    public static Tokenizer tokenizer(Path directory) throws Exception {
         List<String> corpus = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             corpus.add("What is " + i + " + " + (i * 3 % 50) + "? The answer is " + (i + i * 3 % 50) + ".");
@@ -31,7 +31,7 @@ class SamplesLogTest {
     }
 
     /** A two-turn episode: "First" sampled, " tool says" inserted (a tool response), " done" sampled. */
-    static Rollout episode(Tokenizer tokenizer, int group, double reward) {
+    public static Rollout episode(Tokenizer tokenizer, int group, double reward) {
         int[] first = tokenizer.encode("First", false);
         int[] inserted = tokenizer.encode(" tool says", false);
         int[] last = tokenizer.encode(" done", false);
@@ -108,6 +108,20 @@ class SamplesLogTest {
         assertFalse(samples.get(1).get("trained").asBoolean());
         assertTrue(samples.get(1).get("tokens").get("advantage").isNull());
         assertFalse(samples.get(1).get("correct").asBoolean());
+    }
+
+    /** Byte-level tokens that split a character: the character goes to the token that completes it. */
+    @Test
+    void tokenTextsJoinToTheResponse(@TempDir Path dir) throws Exception {
+        Tokenizer tokenizer = tokenizer(dir.resolve("tokenizer"));
+        String text = "naïve ✓ 12€";
+        int[] ids = tokenizer.encode(text, false);
+        List<String> texts = SamplesLog.tokenTexts(tokenizer, ids);
+        assertEquals(ids.length, texts.size());
+        assertTrue(ids.length > text.length(), "the ASCII-trained vocabulary splits the other characters to bytes");
+        assertEquals(text, String.join("", texts));
+        assertFalse(texts.stream().anyMatch(piece -> piece.contains("\uFFFD")), texts.toString());
+        assertTrue(texts.contains("✓") || texts.contains(" ✓"), texts.toString());
     }
 
     @Test
