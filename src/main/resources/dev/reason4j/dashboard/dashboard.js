@@ -593,5 +593,25 @@ window.addEventListener('resize', () => {
   }
 });
 
-poll().then(() => renderConfigDiff().catch(report));
+/** A link can open a view: #run=ID (repeatable), &tab=rollouts, &step=N, &sample=INDEX. */
+async function openFromLink() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  await poll();
+  await renderConfigDiff();
+  if (link.get('tab') === 'rollouts') {
+    if (link.get('step') !== null) {
+      state.sampleStep = Number(link.get('step'));
+      state.followLatestStep = false;
+      await loadSamples();
+    }
+    showTab('rollouts');
+    await refreshSampleSteps();
+    const sample = state.samples.find(s => String(s.index) === link.get('sample'));
+    if (sample) {
+      showSample(sample);
+    }
+  }
+}
+
+openFromLink().catch(report);
 setInterval(() => { if ($('live').checked) poll(); }, POLL_MS);
