@@ -96,7 +96,7 @@ public final class DashboardServer implements AutoCloseable {
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         try {
-            if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
+            if (!request.getMethod().equals("GET")) {
                 throw new HttpError(405, "the dashboard is read-only: GET only, not " + request.getMethod());
             }
             if (STATIC.containsKey(path)) {
@@ -248,7 +248,7 @@ public final class DashboardServer implements AutoCloseable {
         }
     }
 
-    private static void json(Response response, Callback callback, ObjectNode body) throws IOException {
+    private static void json(Response response, Callback callback, ObjectNode body) {
         json(response, callback, 200, body);
     }
 
