@@ -593,7 +593,7 @@ window.addEventListener('resize', () => {
   }
 });
 
-/** A link can open a view: #run=ID (repeatable), &tab=rollouts, &step=N, &sample=INDEX. */
+/** A link can open a view: #run=ID (repeatable), &tab=rollouts, &step=N, &sample=INDEX, &color=entropy. */
 async function openFromLink() {
   const link = new URLSearchParams(location.hash.slice(1));
   await poll();
@@ -607,6 +607,9 @@ async function openFromLink() {
     showTab('rollouts');
     await refreshSampleSteps();
     const sample = state.samples.find(s => String(s.index) === link.get('sample'));
+    if (['logprob', 'entropy', 'advantage'].includes(link.get('color'))) {
+      $('color-by').value = link.get('color');
+    }
     if (sample) {
       showSample(sample);
     }
