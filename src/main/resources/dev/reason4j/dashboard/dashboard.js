@@ -75,37 +75,48 @@ function colourOf(id) {
   return PALETTE[Math.max(0, state.selected.indexOf(id)) % PALETTE.length];
 }
 
+/** The run list, updated in place: a poll must not replace the checkbox a person is about to click. */
 function renderRunList() {
   const list = $('run-list');
-  list.replaceChildren();
-  for (const run of state.runs) {
-    const item = document.createElement('li');
-    item.dataset.run = run.id;
-    const label = document.createElement('label');
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.checked = state.selected.includes(run.id);
-    box.addEventListener('change', () => {
-      state.selected = box.checked ? [...state.selected, run.id] : state.selected.filter(id => id !== run.id);
-      renderRunList();
-      rebuildCharts();
-      renderConfigDiff();
-      poll();
-    });
-    label.append(box);
-    if (box.checked) {
+  const items = new Map([...list.children].map(item => [item.dataset.run, item]));
+  for (const [id, item] of items) {
+    if (!runById(id)) {
+      item.remove();
+    }
+  }
+  state.runs.forEach((run, index) => {
+    let item = items.get(run.id);
+    if (!item) {
+      item = document.createElement('li');
+      item.dataset.run = run.id;
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.addEventListener('change', () => {
+        state.selected = box.checked ? [...state.selected, run.id] : state.selected.filter(id => id !== run.id);
+        renderRunList();
+        rebuildCharts();
+        renderConfigDiff().catch(report);
+        poll();
+      });
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.background = colourOf(run.id);
-      label.append(swatch);
+      const meta = document.createElement('span');
+      meta.className = 'meta';
+      label.append(box, swatch, run.id);
+      item.append(label, meta);
     }
-    label.append(run.id);
-    const meta = document.createElement('span');
-    meta.className = 'meta';
-    meta.textContent = 'step ' + run.last_step + ' · ' + run.rows + ' rows' + (run.has_samples ? ' · samples' : '');
-    item.append(label, meta);
-    list.append(item);
-  }
+    if (list.children[index] !== item) {
+      list.insertBefore(item, list.children[index] || null);   // in the API's order
+    }
+    const checked = state.selected.includes(run.id);
+    item.querySelector('input').checked = checked;
+    const swatch = item.querySelector('.swatch');
+    swatch.hidden = !checked;
+    swatch.style.background = colourOf(run.id);
+    item.querySelector('.meta').textContent = 'step ' + run.last_step + ' · ' + run.rows + ' rows'
+      + (run.has_samples ? ' · samples' : '');
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------- metrics

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -106,13 +107,22 @@ class DashboardBrowserTest {
                 .write(new StepRollouts(1, List.of(episode), List.of(), null, null));
     }
 
+    /** Polls {@code condition}; an element the page replaced while it was read counts as not yet. */
     static void waitFor(String what, Supplier<Boolean> condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();   // a hang's bound, not a speed test
-        while (!condition.get()) {
+        while (!holds(condition)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(50);
+        }
+    }
+
+    static boolean holds(Supplier<Boolean> condition) {
+        try {
+            return condition.get();
+        } catch (StaleElementReferenceException replaced) {
+            return false;
         }
     }
 
@@ -145,9 +155,10 @@ class DashboardBrowserTest {
         return new ChromeDriver(service, options);
     }
 
+    /** A chart's point count, read in one script (a poll may redraw the chart between two WebDriver calls). */
     static String dataPoints(WebDriver driver, String group) {
-        List<WebElement> charts = driver.findElements(By.cssSelector(".chart[data-group='" + group + "']"));
-        return charts.isEmpty() ? null : charts.getFirst().getAttribute("data-points");
+        return (String) ((JavascriptExecutor) driver).executeScript("const chart = document.querySelector("
+                + "`.chart[data-group='${arguments[0]}']`); return chart ? chart.dataset.points : null;", group);
     }
 
     /** Picks an option of a select element, as a person's choice does (a change event). */
