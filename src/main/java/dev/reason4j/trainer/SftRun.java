@@ -101,7 +101,7 @@ public final class SftRun {
         for (long draw = 0; draw < (long) restored * batchSize; draw++) {
             order.nextInt(sequences.size());   // the batches of the restored steps, drawn again so the next match
         }
-        try (MetricsLog log = MetricsLog.open(runDirectory, config)) {
+        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
             for (int step = restored + 1; step <= steps; step++) {
                 List<SftTrainer.Sequence> batch = new ArrayList<>(batchSize);
                 for (int i = 0; i < batchSize; i++) {
