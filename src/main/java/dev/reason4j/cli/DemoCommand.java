@@ -32,7 +32,7 @@ final class DemoCommand implements Command {
     public String help() {
         return """
                 usage: ./reason4j demo [--preset reasoning|tools|preference] [--out DIR] [--overwrite] [--config FILE]
-                                       [section.key=value ...]
+                                       [--dashboard [--dashboard-port 8265]] [section.key=value ...]
 
                 From nothing, on this CPU: trains a BPE tokenizer and a tiny Qwen3-shaped model on a built-in
                 task, fine-tunes it on worked solutions (SFT), evaluates pass@1 on held-out problems, runs GRPO
@@ -43,6 +43,7 @@ final class DemoCommand implements Command {
                 DIR/rl_model/ (model directories with the tokenizer files) and DIR/curves.png. Default DIR:
                 runs/demo. Run again with the same settings, it resumes (or finds the demo complete); with other
                 settings it refuses: give --out NEW_DIR, or --overwrite to delete DIR's demo first.
+                --dashboard serves ./reason4j dashboard over DIR's parent while the demo runs (prints the URL).
 
                 --preset tools (config demo_tools.yaml): the model learns when to call a calculator. SFT on
                 tool-use demonstrations (half of them call it, half answer in the head), then GRPO in the agent
@@ -58,7 +59,7 @@ final class DemoCommand implements Command {
     }
 
     @Override
-    public int run(Args args) throws IOException {
+    public int run(Args args) throws Exception {
         String preset = args.string("preset", "reasoning");
         if (!PRESETS.containsKey(preset)) {
             throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (presets: reasoning, tools,"
@@ -67,6 +68,8 @@ final class DemoCommand implements Command {
         Path out = Path.of(args.string("out", preset.equals("reasoning") ? "runs/demo" : "runs/demo-" + preset));
         String file = args.string("config", null);
         boolean overwrite = args.flag("overwrite");
+        boolean dashboard = args.flag("dashboard");
+        int dashboardPort = args.integer("dashboard-port", DashboardCommand.DEFAULT_PORT);
         args.rejectUnknown();
         Config config = demoConfig(preset);
         if (file != null) {
@@ -76,10 +79,12 @@ final class DemoCommand implements Command {
         if (overwrite) {
             RunDirectory.clear(out);
         }
-        switch (preset) {
-            case "tools" -> new ToolDemo(config, out, System.out).run();
-            case "preference" -> new PreferenceDemo(config, out, System.out).run();
-            default -> new Demo(config, out, System.out).run();
+        try (var server = dashboard ? DashboardCommand.beside(out, dashboardPort) : null) {
+            switch (preset) {
+                case "tools" -> new ToolDemo(config, out, System.out).run();
+                case "preference" -> new PreferenceDemo(config, out, System.out).run();
+                default -> new Demo(config, out, System.out).run();
+            }
         }
         return 0;
     }

@@ -21,6 +21,7 @@ public final class Main {
             new GenerateCommand(),
             new ScoreCommand(),
             new ServeCommand(),
+            new DashboardCommand(),
             new TokenizeCommand(),
             new RenderChatCommand(),
             new VerifyMathCommand(),

@@ -80,6 +80,12 @@ final class ServeCommand implements Command {
         }
         System.err.println("reason4j serve: serving '" + options.modelName() + "' on http://" + host + ":"
                 + server.port() + "/v1 (weights updates from under " + weightsRoot + ")");
+        serveUntilStopped(server);
+        return 0;
+    }
+
+    /** Blocks until the process is stopped (Ctrl-C, SIGTERM), then closes {@code server}. */
+    static void serveUntilStopped(AutoCloseable server) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -91,6 +97,5 @@ final class ServeCommand implements Command {
             }
         }));
         stopped.await();
-        return 0;
     }
 }

@@ -94,7 +94,7 @@ final class Ranges {
         put(POSITIVE_COUNT, "reward.code.memory_mb", "reward.code.max_processes");
         put(COUNT, "dynamic_sampling.max_num_gen_batches");
         put(POSITIVE_COUNT, "trainer.total_steps", "trainer.max_checkpoints", "trainer.eval.n", "trainer.eval.k");
-        put(COUNT, "trainer.save_freq", "trainer.test_freq");
+        put(COUNT, "trainer.save_freq", "trainer.test_freq", "trainer.samples.per_step", "trainer.samples.max_total");
         put(NON_NEGATIVE, "trainer.eval.temperature");
         put(POSITIVE_COUNT, "model.tiny.hidden_size", "model.tiny.num_layers", "model.tiny.num_heads",
                 "model.tiny.num_kv_heads", "model.tiny.intermediate_size", "model.tiny.max_position_embeddings");

@@ -9,14 +9,12 @@ import dev.reason4j.rollout.Generator;
 import dev.reason4j.tokenizer.Tokenizer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -62,18 +60,9 @@ public final class OpenAiServer implements AutoCloseable {
         this.model = model;
         this.options = options;
         this.completions = new Completions(model, metrics, options.maxRequests());
-        this.jetty = new Server(new VirtualThreadPool());
-        this.connector = new ServerConnector(jetty);
-        connector.setHost(options.host());
-        connector.setPort(options.port());
-        jetty.addConnector(connector);
-        jetty.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                serve(request, response, callback);
-                return true;
-            }
-        });
+        HttpEndpoint endpoint = HttpEndpoint.create(options.host(), options.port(), this::serve);
+        this.jetty = endpoint.jetty();
+        this.connector = endpoint.connector();
     }
 
     /** Loads the model directory (weights, config.json, tokenizer files) and starts serving it. */

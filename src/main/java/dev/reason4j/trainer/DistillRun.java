@@ -79,7 +79,7 @@ public final class DistillRun {
         SamplingParams sampling = sampling(distill, tokenizer);
         long seed = config.getInt("data.seed");
         Map<String, Object> metrics = Map.of();
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
+        try (MetricsLog log = MetricsLog.open(runDirectory, config)) {
             for (int step = restored + 1; step <= steps; step++) {
                 long start = System.nanoTime();
                 // 1. This step's prompts: positions (step − 1)·P … step·P − 1 of the passes over the prompts, each

@@ -17,15 +17,41 @@ import java.util.Map;
 
 /**
  * Per-step metrics: one JSON object per line in {@code metrics.jsonl} (flushed each step, so a killed run keeps
- * what it measured) and a short progress line on the console.
+ * what it measured), TensorBoard scalars too when {@code trainer.logger} asks for them, and a short progress line
+ * on the console.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Object>> ROW = new TypeReference<>() {};
+    /** The names {@code trainer.logger} may list; metrics.jsonl is always written (resuming reads it back). */
+    public static final java.util.Set<String> LOGGERS = java.util.Set.of("jsonl", "tensorboard");
     private final BufferedWriter writer;
+    private final TensorBoardLog tensorboard;   // null unless trainer.logger includes tensorboard
 
     /** Opens {@code file} for appending (a resumed run continues the same log). */
     public MetricsLog(Path file) {
+        this(file, null);
+    }
+
+    /** The run directory's metrics.jsonl, and an event file there when {@code trainer.logger} includes tensorboard. */
+    public static MetricsLog open(Path runDirectory, dev.reason4j.config.Config config) {
+        java.util.List<String> loggers = config.getStringList("trainer.logger");
+        for (String logger : loggers) {
+            if (!LOGGERS.contains(logger)) {
+                throw new IllegalArgumentException("trainer.logger: unknown logger '" + logger
+                        + "' (loggers: jsonl, tensorboard)");
+            }
+        }
+        if (!loggers.contains("jsonl")) {
+            throw new IllegalArgumentException("trainer.logger must include jsonl (resuming and the dashboard read "
+                    + "metrics.jsonl), got " + loggers);
+        }
+        return new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE),
+                loggers.contains("tensorboard") ? new TensorBoardLog(runDirectory) : null);
+    }
+
+    private MetricsLog(Path file, TensorBoardLog tensorboard) {
+        this.tensorboard = tensorboard;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
@@ -42,6 +68,9 @@ public final class MetricsLog implements AutoCloseable {
             writer.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics log", e);
+        }
+        if (tensorboard != null) {
+            tensorboard.write(metrics);
         }
     }
 
@@ -102,6 +131,10 @@ public final class MetricsLog implements AutoCloseable {
             writer.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (tensorboard != null) {
+                tensorboard.close();
+            }
         }
     }
 }

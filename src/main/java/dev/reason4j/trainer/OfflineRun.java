@@ -57,7 +57,7 @@ final class OfflineRun {
         for (long draw = 0; draw < (long) restored * batchSize; draw++) {
             order.nextInt(datasetSize);   // the batches of the restored steps, drawn again so the next match
         }
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
+        try (MetricsLog log = MetricsLog.open(runDirectory, config)) {
             for (int s = restored + 1; s <= steps; s++) {
                 List<Integer> batch = new ArrayList<>(batchSize);
                 for (int i = 0; i < batchSize; i++) {

@@ -56,7 +56,7 @@ public final class RftRun {
                 directory -> OfflineRun.restore(directory, policy, optimizer), rounds, console);
         problems.seek((long) restored * problemsPerRound);
         Map<String, Double> lastEval = null;
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
+        try (MetricsLog log = MetricsLog.open(runDirectory, config)) {
             if (restored == 0 && !heldOut.isEmpty()) {
                 lastEval = evaluate(evaluator, policy, heldOut);
                 Map<String, Object> row = new LinkedHashMap<>();

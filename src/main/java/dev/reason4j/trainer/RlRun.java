@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * A whole RL run in a run directory: resume from the latest checkpoint, step, evaluate every
  * {@code trainer.test_freq} steps, checkpoint every {@code trainer.save_freq} steps (atomically), log every step to
- * {@code metrics.jsonl}, and keep {@code config.yaml} (the resolved config) beside them.
+ * {@code metrics.jsonl} (and TensorBoard, as {@code trainer.logger} says), write the first rollouts of each step
+ * to {@code samples.jsonl} ({@link SamplesLog}), and keep {@code config.yaml} (the resolved config) beside them.
  */
 public final class RlRun {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +54,8 @@ public final class RlRun {
         int testFrequency = heldOut.isEmpty() ? 0 : config.getInt("trainer.test_freq");
         int firstStep = RunDirectory.resume(runDirectory, config, checkpoints, this::restore, totalSteps, console) + 1;
         Map<String, Double> lastEval = Map.of();
-        try (MetricsLog log = new MetricsLog(runDirectory.resolve(RunDirectory.METRICS_FILE))) {
+        SamplesLog samples = new SamplesLog(runDirectory, config, trainer.tokenizer(), firstStep - 1);
+        try (MetricsLog log = MetricsLog.open(runDirectory, config)) {
             if (firstStep == 1 && config.getBoolean("trainer.val_before_train") && testFrequency > 0) {
                 lastEval = evaluate(log, 0);
             }
@@ -61,6 +63,7 @@ public final class RlRun {
                 Map<String, Object> metrics = trainer.step(step);
                 metrics.put("phase", "rl");
                 log.write(metrics);
+                samples.write(trainer.lastRollouts());
                 console.println("rl " + MetricsLog.progressLine(metrics, "step", "reward/mean",
                         "response_length/mean", "actor/entropy", "actor/pg_clipfrac", "actor/grad_norm",
                         "time/step_s"));

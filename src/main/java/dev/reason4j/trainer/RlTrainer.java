@@ -55,6 +55,7 @@ public final class RlTrainer {
     private boolean fleetStale;   // the weights changed outside a step (a restore): sync before sampling
     private final java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();   // async sampling only
     private java.util.concurrent.ExecutorService samplingThread;                      // created when first used
+    private StepRollouts lastRollouts;   // the last step's rollouts, for the run's samples file
 
     public RlTrainer(Config config, Transformer policy, RolloutWorker worker, PromptSource prompts) {
         this.config = RlConfig.from(config, worker.tokenizer().eosTokenId().stream().toArray());
@@ -84,6 +85,16 @@ public final class RlTrainer {
 
     public Transformer policy() {
         return policy;
+    }
+
+    /** The tokenizer the rollouts were sampled with. */
+    public dev.reason4j.tokenizer.Tokenizer tokenizer() {
+        return worker.tokenizer();
+    }
+
+    /** What the last {@link #step} sampled and computed per token; null before the first step. */
+    public StepRollouts lastRollouts() {
+        return lastRollouts;
     }
 
     /**
@@ -152,6 +163,7 @@ public final class RlTrainer {
         putRolloutMetrics(metrics, generated);
         long generatedAt = System.nanoTime();
         if (kept.isEmpty()) {
+            lastRollouts = new StepRollouts(step, generated, kept, null, null);
             metrics.put("skipped", "every group had identical rewards");
             metrics.put("time/step_s", (System.nanoTime() - start) / 1e9);
             return metrics;
@@ -205,7 +217,8 @@ public final class RlTrainer {
         long preparedAt = System.nanoTime();
 
         // 5. Policy (and critic) updates.
-        updateActor(step, batch, advantages.advantages(), refLogProbs, metrics);
+        double[][] entropies = updateActor(step, batch, advantages.advantages(), refLogProbs, metrics);
+        lastRollouts = new StepRollouts(step, generated, kept, advantages.advantages(), entropies);
         if (critic != null) {
             updateCritic(step, batch, advantages.returns(), values, metrics);
         }
@@ -389,8 +402,9 @@ public final class RlTrainer {
      * The policy update: per epoch, per mini-batch (one optimizer step), per micro-batch (one forward and
      * backward) of loss = pg + kl_loss_coef·KL − entropy_coeff·H. Each loss is aggregated with its mini-batch's
      * counts ({@link GlobalBatch}), so the micro-batches' accumulated gradients are exactly the mini-batch's.
+     * Returns each row's per-token entropy from the first epoch's forwards, [B][R].
      */
-    private void updateActor(int step, Batch batch, double[][] advantages, double[][] refLogProbs,
+    private double[][] updateActor(int step, Batch batch, double[][] advantages, double[][] refLogProbs,
                              Map<String, Object> metrics) {
         RlConfig.Actor actor = config.actor();
         RlConfig.Kl kl = config.kl();
@@ -403,6 +417,7 @@ public final class RlTrainer {
         boolean measureGap = !batch.recomputed();
         List<double[]> gapLogProbs = new ArrayList<>();
         List<Integer> gapRows = new ArrayList<>();
+        double[][] firstEpochEntropies = new double[batch.size][];
         for (int epoch = 0; epoch < actor.split().epochs(); epoch++) {
             int[] order = epoch == 0 ? Seeds.identity(batch.size) : Seeds.shuffled(batch.size, shuffle);
             for (int[] miniBatch : actor.split().miniBatches(order, sampling.n())) {
@@ -421,9 +436,12 @@ public final class RlTrainer {
                             rows), logProbs, batch.rows(advantages, rows), mask, actor.lossConfig(), globalBatch,
                             batch.isWeights == null ? null : batch.rows(batch.isWeights, rows)));
                     double[][] gradLogProbs = pg.gradLogProbs();
-                    EntropyLoss.Result<double[][]> entropy = EntropyLoss.fromEntropies(
-                            batch.sliceResponses(rows, forward.entropy), mask, actor.lossConfig().lossAggMode(), null,
-                            globalBatch);
+                    double[][] entropies = batch.sliceResponses(rows, forward.entropy);
+                    for (int i = 0; epoch == 0 && i < rows.length; i++) {
+                        firstEpochEntropies[rows[i]] = entropies[i];
+                    }
+                    EntropyLoss.Result<double[][]> entropy = EntropyLoss.fromEntropies(entropies, mask,
+                            actor.lossConfig().lossAggMode(), null, globalBatch);
                     accumulator.addPart("actor/pg_loss", pg.loss(), share);
                     accumulator.addPart("actor/entropy", entropy.loss(), share);
                     pg.metrics().forEach((name, value) -> accumulator.add(name, value, share));
@@ -454,6 +472,7 @@ public final class RlTrainer {
             metrics.putAll(RolloutCorrection.probsDiff(trainLogProbs, rolloutLogProbs, mask));
             metrics.putAll(RolloutCorrection.offPolicyMetrics(trainLogProbs, rolloutLogProbs, mask));
         }
+        return firstEpochEntropies;
     }
 
     /** The critic update, split like the actor's: the clipped value loss against the advantages' returns. */
@@ -546,6 +565,7 @@ public final class RlTrainer {
     private static void putRolloutMetrics(Map<String, Object> metrics, List<Rollout> rollouts) {
         double reward = 0;
         double length = 0;
+        int longest = 0;
         double truncated = 0;
         double contextLimited = 0;
         double correct = 0;
@@ -553,6 +573,7 @@ public final class RlTrainer {
         for (Rollout rollout : rollouts) {
             reward += rollout.reward().reward();
             length += rollout.responseTokens().length;
+            longest = Math.max(longest, rollout.responseTokens().length);
             truncated += rollout.truncated() ? 1 : 0;
             contextLimited += rollout.contextLimited() ? 1 : 0;
             correct += rollout.reward().reward() >= HeldOutEvaluator.CORRECT_THRESHOLD ? 1 : 0;
@@ -569,6 +590,7 @@ public final class RlTrainer {
         int[] groups = rollouts.stream().mapToInt(Rollout::group).toArray();
         metrics.putAll(RewardCheck.metrics(results, groups));
         metrics.put("response_length/mean", length / count);
+        metrics.put("response_length/max", longest);
         metrics.put("response_length/clip_ratio", truncated / count);
         // Responses whose length limit max_position_embeddings cut below data.max_response_length.
         metrics.put("rollout/context_limited", contextLimited);

@@ -136,7 +136,8 @@ class RangesTest {
                 Map.entry("reward.code.reward", Set.of("all_pass", "fraction")),
                 Map.entry("reward.normalize", Set.of("none", "batch", "running")),
                 Map.entry("reward.check", Set.of("auto", "verifier", "none")),
-                Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")));
+                Map.entry("trainer.resume", Set.of("auto", "latest_intact", "disable", "PATH")),
+                Map.entry("trainer.logger", dev.reason4j.trainer.MetricsLog.LOGGERS));
         Set<String> withLists = new TreeSet<>();
         for (String path : Config.knownPaths(Config.defaults().toMap(), "")) {
             String comment = Config.comment(path);

@@ -108,6 +108,10 @@ class ResumeTest {
         }
         assertTrue(((Number) lastRow(expected, 4).get("actor/grad_norm")).doubleValue() > 0,
                 "the run must actually learn for the comparison to mean something");
+        // The rollout inspector's samples too: each step once, the same lines as the uninterrupted run's.
+        assertEquals(Files.readString(straight.resolve(SamplesLog.FILE)), Files.readString(killed.resolve(
+                SamplesLog.FILE)));
+        assertEquals(TOTAL_STEPS * 16, SamplesLog.read(killed.resolve(SamplesLog.FILE)).size());
         // And the final checkpoints are the same bytes.
         Path checkpoint = Path.of("checkpoints", "step-000004");
         assertEquals(fileHashes(straight.resolve(checkpoint)), fileHashes(killed.resolve(checkpoint)));
