@@ -13,8 +13,9 @@ import java.util.Set;
  * {@code min_digits} (default 1), {@code operands} (default 2), {@code operators} (a subset of {@code +-*}, default
  * {@code +}), {@code flawed_percent} (share of worked solutions that forget every carry, like imperfect demonstration
  * data; default 0), {@code check_percent} (share of worked solutions that check their sum by the inverse operation,
- * a line {@code 432-385=47} before the answer: the hidden rule of the preference demo; default 0), {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think}
- * (wrap the reasoning in {@code <think>} tags, default false). Usual precedence; every intermediate result is
+ * a line {@code 432-385=47} before the answer: the hidden rule of the preference demo; default 0),
+ * {@code scratchpad} ({@code columns} | {@code steps} | {@code none}, default columns), {@code think} (wrap the
+ * reasoning in {@code <think>} tags, default false). Usual precedence; every intermediate result is
  * non-negative (problems that would go negative are redrawn).
  *
  * <p>The worked solution does each operation as column arithmetic, lowest digit first, one line per column with

@@ -88,8 +88,8 @@ public final class PreferenceDemo {
         Config withTokenizer = config.override("model.tokenizer=" + tokenizerDirectory);
         List<TokenizedPair> trainPairs = TokenizedPair.of(PreferencePair.load(List.of(trainPairsFile)), tokenizer,
                 formatter);
-        List<TokenizedPair> heldOutPairs = TokenizedPair.of(PreferencePair.load(List.of(heldOutPairsFile)),
-                tokenizer, formatter);
+        List<PreferencePair> heldOutRecords = PreferencePair.load(List.of(heldOutPairsFile));
+        List<TokenizedPair> heldOutPairs = TokenizedPair.of(heldOutRecords, tokenizer, formatter);
         List<Example> heldOut = heldOutProblems.stream().map(Problem::toExample).toList();
 
         Transformer sft = Transformer.create(Setup.tinyModelConfig(config.section("model.tiny"), tokenizer),
@@ -102,6 +102,9 @@ public final class PreferenceDemo {
         long sftDone = System.nanoTime();
 
         ObjectNode summary = JSON.createObjectNode();
+        summary.put("task", "arithmetic with check_percent " + config.get("data.task_options.check_percent"));
+        summary.put("heldout_prompts", heldOut.size());
+        summary.put("rm_heldout_pairs", heldOutPairs.size());
         Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
         try (AsyncRewardScorer ruleScorer = new AsyncRewardScorer(input -> RewardResult.of(
                 task.meetsCheckRule(input.response(), new Example(input.prompt(), null, input.groundTruth(),
@@ -109,7 +112,8 @@ public final class PreferenceDemo {
              AsyncRewardScorer verifier = Setup.rewardScorer(config.override("reward.functions={}"))) {
             Config greedy = config.override(List.of("trainer.eval.temperature=0", "trainer.eval.n=1",
                     "trainer.eval.k=[1]"));
-            HeldOutEvaluator ruleEval = Setup.evaluator(greedy, new SingleTurnWorker(tokenizer, formatter, ruleScorer));
+            HeldOutEvaluator ruleEval = Setup.evaluator(greedy, new SingleTurnWorker(tokenizer, formatter,
+                    ruleScorer));
             HeldOutEvaluator correctEval = Setup.evaluator(greedy, new SingleTurnWorker(tokenizer, formatter,
                     verifier));
             java.util.function.BiConsumer<String, Transformer> score = (name, model) -> {
@@ -124,8 +128,18 @@ public final class PreferenceDemo {
 
             // 3. The reward model: the SFT trunk with a scalar head, Bradley–Terry on the pairs.
             RewardModel rm = RewardModel.fromPolicy(sft, config.getInt("model.seed") + 7);
-            double rmAccuracy = RewardModelRun.train(rm, trainPairs, heldOutPairs, withTokenizer,
-                    runDirectory.resolve("rm"), console);
+            summary.put("rm_pairwise_accuracy", RewardModelRun.train(rm, trainPairs, heldOutPairs, withTokenizer,
+                    runDirectory.resolve("rm"), console));
+            ObjectNode byKind = summary.putObject("rm_pairwise_accuracy_by_kind");
+            for (String kind : List.of("rule", "wrong_check", "rambling", "no_answer")) {
+                List<TokenizedPair> ofKind = new ArrayList<>();
+                for (int i = 0; i < heldOutPairs.size(); i++) {
+                    if (kind.equals(heldOutRecords.get(i).prompt().extra().get("kind"))) {
+                        ofKind.add(heldOutPairs.get(i));
+                    }
+                }
+                byKind.put(kind, RewardModelRun.pairwiseAccuracy(rm, ofKind));
+            }
             Path rmDirectory = runDirectory.resolve("rm_model");
             rm.save(rmDirectory, tokenizerDirectory);
             long rmDone = System.nanoTime();
@@ -155,16 +169,12 @@ public final class PreferenceDemo {
             // 6. On-policy distillation of the RL policy into a fresh SFT student.
             Transformer student = sft.copy();
             List<Example> prompts = trainProblems.stream().map(Problem::toExample).toList();
-            DistillRun.onPolicy(student, Teacher.local(rl, config.getInt("distill.micro_batch_size")), prompts, tokenizer, formatter, withTokenizer,
-                    runDirectory.resolve("distill"), console);
+            DistillRun.onPolicy(student, Teacher.local(rl, config.getInt("distill.micro_batch_size")), prompts,
+                    tokenizer, formatter, withTokenizer, runDirectory.resolve("distill"), console);
             Setup.saveModel(student, tokenizerDirectory, runDirectory.resolve("distilled_model"));
             score.accept("distilled", student);
             long distillDone = System.nanoTime();
 
-            summary.put("task", "arithmetic with check_percent " + config.get("data.task_options.check_percent"));
-            summary.put("rm_pairwise_accuracy", rmAccuracy);
-            summary.put("rm_heldout_pairs", heldOutPairs.size());
-            summary.put("heldout_prompts", heldOut.size());
             ObjectNode hidden = summary.putObject("hidden_rule_score");
             ObjectNode correct = summary.putObject("correct");
             scores.forEach((name, s) -> {
@@ -179,11 +189,11 @@ public final class PreferenceDemo {
         }
         summary.put("wall_seconds", (System.nanoTime() - start) / 1e9);
         AtomicFiles.writeString(runDirectory.resolve("summary.json"), summary.toPrettyString());
-        console.printf("reward model: %.1f%% held-out pairwise accuracy; hidden-rule score: SFT %.1f%%, RL vs RM %.1f%%,"
-                + " DPO %.1f%%, distilled %.1f%%; %.0f s in all%n", 100 * summary.get("rm_pairwise_accuracy").asDouble(),
-                100 * scores.get("sft").get("hidden_rule_score"), 100 * scores.get("rl_rm").get("hidden_rule_score"),
-                100 * scores.get("dpo").get("hidden_rule_score"), 100 * scores.get("distilled").get("hidden_rule_score"),
-                summary.get("wall_seconds").asDouble());
+        console.printf("reward model: %.1f%% held-out pairwise accuracy; hidden-rule score: SFT %.1f%%, RL vs RM"
+                + " %.1f%%, DPO %.1f%%, distilled %.1f%%; %.0f s in all%n",
+                100 * summary.get("rm_pairwise_accuracy").asDouble(), 100 * scores.get("sft").get("hidden_rule_score"),
+                100 * scores.get("rl_rm").get("hidden_rule_score"), 100 * scores.get("dpo").get("hidden_rule_score"),
+                100 * scores.get("distilled").get("hidden_rule_score"), summary.get("wall_seconds").asDouble());
         return summary;
     }
 
