@@ -89,6 +89,52 @@ class DemoCommandTest {
 
         UserErrorsTest.Outcome unknown = UserErrorsTest.run("demo", "--preset", "tool", "--out", out.toString());
         assertEquals(2, unknown.code());
-        assertEquals("reason4j demo: --preset: unknown preset 'tool' (presets: reasoning, tools)\n", unknown.err());
+        assertEquals("reason4j demo: --preset: unknown preset 'tool' (presets: reasoning, tools, preference)\n",
+                unknown.err());
+    }
+
+    @Test
+    void thePreferencePresetRunsEveryMethodAndScoresEachByTheHiddenRule(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("preference");
+        List<String> argv = new ArrayList<>(List.of("demo", "--preset", "preference", "--out", out.toString()));
+        argv.addAll(SMALL);
+        argv.addAll(List.of("data.max_response_length=16", "demo.preference_pairs=12", "rm.total_steps=2",
+                "rm.batch_size=2", "rm.micro_batch_size=2", "dpo.total_steps=2", "dpo.batch_size=2",
+                "dpo.micro_batch_size=2", "distill.total_steps=2", "distill.prompts_per_step=2", "distill.n=2",
+                "distill.max_response_length=16"));
+        UserErrorsTest.Outcome first = UserErrorsTest.run(argv.toArray(String[]::new));
+        assertEquals(0, first.code(), first.err());
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile());
+        assertEquals(4, summary.get("heldout_prompts").asInt());
+        assertEquals(4, summary.get("rm_heldout_pairs").asInt());
+        double accuracy = summary.get("rm_pairwise_accuracy").asDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1, summary.toString());
+        for (String model : List.of("sft", "rl_rm", "dpo", "distilled")) {
+            for (String score : List.of("hidden_rule_score", "correct")) {
+                double value = summary.get(score).get(model).asDouble();
+                assertTrue(value >= 0 && value <= 1, score + "." + model + " in " + summary);
+            }
+        }
+        assertTrue(summary.get("wall_seconds").asDouble() > 0);
+        // The pairs are in TRL's format, and each stage left its model directory.
+        List<dev.reason4j.env.PreferencePair> pairs = dev.reason4j.env.PreferencePair.load(
+                List.of(out.resolve("data/preference_train.jsonl")));
+        assertEquals(12, pairs.size());
+        for (dev.reason4j.env.PreferencePair pair : pairs) {
+            String check = (String) pair.prompt().extra().get("check");
+            assertTrue(pair.chosen().contains(check + "\n\\boxed{"), pair.toString());
+            assertTrue(!pair.chosen().equals(pair.rejected()), pair.toString());
+        }
+        for (String model : List.of("sft_model", "rm_model", "rl_model", "dpo_model", "distilled_model")) {
+            Tokenizer.load(out.resolve(model));
+        }
+        assertTrue(Files.readString(out.resolve("rm_model/config.json")).contains("ForSequenceClassification"));
+
+        UserErrorsTest.Outcome again = UserErrorsTest.run(argv.toArray(String[]::new));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("the run is complete (step 2)"), again.out());
+        assertEquals(summary.get("hidden_rule_score"), new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile()).get("hidden_rule_score"), "a resumed demo scores alike");
     }
 }

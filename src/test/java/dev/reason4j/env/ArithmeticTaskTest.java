@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArithmeticTaskTest {
     private final ArithmeticTask task = new ArithmeticTask(Map.of());
@@ -106,5 +108,44 @@ class ArithmeticTaskTest {
             total = negative ? total.subtract(product) : total.add(product);
         }
         return total;
+    }
+
+    @Test
+    void checkPercentAddsTheInverseSubtractionAndTheHiddenRuleReadsIt() {
+        ArithmeticTask checking = new ArithmeticTask(Map.of("check_percent", 50));
+        java.util.Random random = new java.util.Random(3);
+        int checked = 0;
+        for (int i = 0; i < 400; i++) {
+            Problem problem = checking.generate(random);
+            String[] parts = problem.key().split("\\+");
+            String check = problem.answer() + "-" + parts[1] + "=" + parts[0];
+            assertEquals(check, problem.extra().get(ArithmeticTask.CHECK));
+            String with = ArithmeticTask.solution(problem, true);
+            String without = ArithmeticTask.solution(problem, false);
+            assertEquals(without.replace("\\boxed{", check + "\n\\boxed{"), with);
+            assertTrue(problem.solution().equals(with) || problem.solution().equals(without));
+            checked += problem.solution().equals(with) ? 1 : 0;
+            Example example = problem.toExample();
+            assertTrue(checking.meetsCheckRule(with, example));
+            assertFalse(checking.meetsCheckRule(without, example), "no check line");
+            assertFalse(checking.meetsCheckRule(with.replace("\\boxed{" + problem.answer(), "\\boxed{x"), example),
+                    "checked but wrong");
+            assertFalse(checking.meetsCheckRule(with.replace(check, check + "0"), example), "a wrong check");
+        }
+        assertTrue(checked > 150 && checked < 250, "about half checked: " + checked);
+        // Without the option the problems are exactly as before: no extra field, no extra random draws.
+        java.util.Random a = new java.util.Random(9);
+        java.util.Random b = new java.util.Random(9);
+        ArithmeticTask plain = new ArithmeticTask(Map.of());
+        ArithmeticTask zero = new ArithmeticTask(Map.of("check_percent", 0));
+        for (int i = 0; i < 20; i++) {
+            Problem p = plain.generate(a);
+            assertEquals(p, zero.generate(b));
+            assertTrue(p.extra().isEmpty());
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ArithmeticTask(Map.of("check_percent", 10, "operators", "*")));
+        assertEquals("task arithmetic: option check_percent needs operands: 2, operators: '+', scratchpad: columns"
+                + " and no think (the check is one subtraction line before the answer)", e.getMessage());
     }
 }
