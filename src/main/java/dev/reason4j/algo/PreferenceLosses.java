@@ -107,20 +107,11 @@ public final class PreferenceLosses {
 
     /** −(1 − ε)·log σ(z) − ε·log σ(−z), without overflow for large |z|. */
     private static double smoothedLogSigmoidLoss(double z, double epsilon) {
-        return (1 - epsilon) * softplus(-z) + epsilon * softplus(z);
+        return (1 - epsilon) * Logistic.softplus(-z) + epsilon * Logistic.softplus(z);
     }
 
     /** d/dz of {@link #smoothedLogSigmoidLoss}: σ(z) − (1 − ε). */
     private static double smoothedLogSigmoidGrad(double z, double epsilon) {
-        return sigmoidOf(z) - (1 - epsilon);
-    }
-
-    /** log(1 + e^x) = −log σ(−x), stable for both signs. */
-    private static double softplus(double x) {
-        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-    }
-
-    private static double sigmoidOf(double x) {
-        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+        return Logistic.sigmoid(z) - (1 - epsilon);
     }
 }

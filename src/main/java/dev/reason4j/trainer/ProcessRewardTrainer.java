@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.algo.Logistic;
 import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.model.ForwardResult;
 import dev.reason4j.model.Transformer;
@@ -31,7 +32,7 @@ public final class ProcessRewardTrainer {
 
     /** One step's loss {@code softplus(s) − y·s}; its derivative in s is σ(s) − y. */
     static double stepLoss(double score, double label) {
-        return Math.max(score, 0) + Math.log1p(Math.exp(-Math.abs(score))) - label * score;
+        return Logistic.softplus(score) - label * score;
     }
 
     /**
@@ -78,7 +79,7 @@ public final class ProcessRewardTrainer {
                     double label = example.labels()[i];
                     loss += stepLoss(score, label);
                     correct += (score > 0) == (label > 0.5) ? 1 : 0;
-                    gradScores[b][row] += (float) ((1 / (1 + Math.exp(-score)) - label) / steps);
+                    gradScores[b][row] += (float) ((Logistic.sigmoid(score) - label) / steps);
                 }
             }
             model.backward(forward, null, null, null, gradScores);

@@ -1,5 +1,6 @@
 package dev.reason4j.trainer;
 
+import dev.reason4j.algo.Logistic;
 import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.model.ForwardResult;
 import dev.reason4j.model.Transformer;
@@ -38,12 +39,11 @@ public final class RewardModelTrainer {
      */
     static double pairLoss(double chosen, double rejected, double margin, double centerCoef, double[] grad) {
         double d = chosen - rejected - margin;
-        double sigmoidMinusD = 1 / (1 + Math.exp(d));   // σ(−d) = −∂(−log σ(d))/∂d
+        double sigmoidMinusD = Logistic.sigmoid(-d);   // σ(−d) = −∂(−log σ(d))/∂d
         double sum = chosen + rejected;
         grad[0] = -sigmoidMinusD + 2 * centerCoef * sum;
         grad[1] = sigmoidMinusD + 2 * centerCoef * sum;
-        double softplus = Math.max(-d, 0) + Math.log1p(Math.exp(-Math.abs(d)));   // −log σ(d), stable for any d
-        return softplus + centerCoef * sum * sum;
+        return Logistic.softplus(-d) + centerCoef * sum * sum;   // −log σ(d) + centering
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.reason4j.reward.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reason4j.algo.Logistic;
 import dev.reason4j.io.AtomicFiles;
 import dev.reason4j.model.ForwardOptions;
 import dev.reason4j.model.ForwardResult;
@@ -129,7 +130,7 @@ public final class ProcessRewardModel {
                 StepLabels example = chunk.get(b);
                 double[] p = new double[example.stepTokens().length];
                 for (int i = 0; i < p.length; i++) {
-                    p[i] = sigmoid(forward.scores[b][example.prompt().length + example.stepTokens()[i]]);
+                    p[i] = Logistic.sigmoid(forward.scores[b][example.prompt().length + example.stepTokens()[i]]);
                 }
                 probabilities.add(p);
             }
@@ -150,9 +151,5 @@ public final class ProcessRewardModel {
             }
         }
         return steps == 0 ? Double.NaN : (double) correct / steps;
-    }
-
-    static double sigmoid(double x) {
-        return 1 / (1 + Math.exp(-x));
     }
 }
