@@ -109,7 +109,9 @@ public final class PreferenceDemo {
         try (AsyncRewardScorer ruleScorer = new AsyncRewardScorer(input -> RewardResult.of(
                 task.meetsCheckRule(input.response(), new Example(input.prompt(), null, input.groundTruth(),
                         input.dataSource(), input.extra())) ? 1 : 0), 2, Duration.ofSeconds(30));
-             AsyncRewardScorer verifier = Setup.rewardScorer(config.override("reward.functions={}"))) {
+             // Correct means the task's verifier alone: not the overlong penalty the RL reward adds.
+             AsyncRewardScorer verifier = new AsyncRewardScorer(input -> RewardResult.of(
+                     task.verify(input.response(), input.groundTruth())), 2, Duration.ofSeconds(30))) {
             Config greedy = config.override(List.of("trainer.eval.temperature=0", "trainer.eval.n=1",
                     "trainer.eval.k=[1]"));
             HeldOutEvaluator ruleEval = Setup.evaluator(greedy, new SingleTurnWorker(tokenizer, formatter,
@@ -152,8 +154,8 @@ public final class PreferenceDemo {
             try (AsyncRewardScorer learned = Setup.rewardScorer(rlConfig)) {
                 RolloutWorker worker = new SingleTurnWorker(tokenizer, formatter, learned);
                 RlTrainer trainer = new RlTrainer(rlConfig, rl, worker, PromptSource.ofTask(task, seed + 2));
-                new RlRun(rlConfig, runDirectory.resolve("rl"), trainer, Setup.evaluator(greedy, worker), heldOut,
-                        console).run();
+                // Held-out evaluations (trainer.test_freq) count correct answers, never the learned reward.
+                new RlRun(rlConfig, runDirectory.resolve("rl"), trainer, correctEval, heldOut, console).run();
             }
             Setup.saveModel(rl, tokenizerDirectory, runDirectory.resolve("rl_model"));
             score.accept("rl_rm", rl);
