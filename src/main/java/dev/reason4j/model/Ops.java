@@ -1,5 +1,7 @@
 package dev.reason4j.model;
 
+import dev.reason4j.tensor.BatchInvariantMatmul;
+import dev.reason4j.tensor.PackedMatrix;
 import dev.reason4j.tensor.VectorOps;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -94,54 +96,139 @@ public final class Ops {
     // ------------------------------------------------------------------------------------------------ attention
 
     /**
-     * Causal attention for one query head of one row over {@code length} cached positions (0..length-1). Keys and
-     * values are rows of {@code kvStride} floats; position j is at store row {@link KvBlocks#row}(blocks,
-     * blockShift, j); this head reads {@code headDim} floats at column {@code kvCol}. Writes softmax(q·kᵀ·scale)·V
-     * to out and returns the log-sum-exp of the scaled scores (kept for the backward). The arithmetic depends only
-     * on the values, never on where they are stored. {@code scores} is scratch of at least {@code length}.
+     * Causal attention for one row's query heads {@code [0, heads)} of one key/value group (GQA: the heads that
+     * share a key/value head) over {@code length} cached positions (0..length-1). Query head i is at
+     * {@code q[qOff + i·headDim]} and writes {@code out[outOff + i·headDim]}. Keys and values are rows of
+     * {@code kvStride} floats; position j is at store row {@link KvBlocks#row}(blocks, blockShift, j); the group
+     * reads {@code headDim} floats at column {@code kvCol}. Writes softmax(q·kᵀ·scale)·V and stores the log-sum-exp
+     * of the scaled scores (kept for the backward) at {@code lse[lseOff + i]}.
+     *
+     * <p>The heads of a group run together so each key and value row is read from memory once. Per head, the
+     * arithmetic depends only on the values, never on where they are stored or which heads run beside it: score j
+     * is {@link VectorOps#dot}·scale, the weights are {@link VectorOps#expAndSum}'s over the scores divided by
+     * their sum, and each output element is +0 then fma(v_j, w_j, ·) for j in order (the scalar tail: + w_j·v_j),
+     * kept in registers across j. {@code scores} is scratch of at least heads·length.
      */
-    public static float attendRow(float[] q, int qOff, float[] keys, float[] values, int[] blocks, int blockShift,
-                                  int kvStride, int kvCol, int length, int headDim, float scale, float[] scores,
-                                  float[] out, int outOff) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < length; j++) {
-            int row = KvBlocks.row(blocks, blockShift, j);
-            float s = VectorOps.dot(q, qOff, keys, row * kvStride + kvCol, headDim) * scale;
-            scores[j] = s;
-            max = Math.max(max, s);
+    public static void attendGroup(float[] q, int qOff, int heads, float[] keys, float[] values, int[] blocks,
+                                   int blockShift, int kvStride, int kvCol, int length, int headDim, float scale,
+                                   float[] scores, float[] out, int outOff, float[] lse, int lseOff) {
+        int d = headDim;
+        for (int i = 0; i < heads; i++) {
+            lse[lseOff + i] = Float.NEGATIVE_INFINITY;   // the running max until the sum is known
         }
-        float sum = VectorOps.expAndSum(scores, 0, length, max);   // scores[j] = exp(s_j − max)
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        float inverseSum = 1f / sum;
         for (int j = 0; j < length; j++) {
-            int row = KvBlocks.row(blocks, blockShift, j);
-            VectorOps.axpy(scores[j] * inverseSum, values, row * kvStride + kvCol, out, outOff, headDim);
+            int kOff = KvBlocks.row(blocks, blockShift, j) * kvStride + kvCol;
+            for (int i = 0; i < heads; i++) {
+                float s = VectorOps.dot(q, qOff + i * d, keys, kOff, d) * scale;
+                scores[i * length + j] = s;
+                lse[lseOff + i] = Math.max(lse[lseOff + i], s);
+            }
         }
-        return max + (float) Math.log(sum);
+        for (int i = 0; i < heads; i++) {
+            float max = lse[lseOff + i];
+            float sum = VectorOps.expAndSum(scores, i * length, length, max);   // scores = exp(s_j − max)
+            float inverseSum = 1f / sum;
+            for (int j = 0; j < length; j++) {
+                scores[i * length + j] *= inverseSum;
+            }
+            lse[lseOff + i] = max + (float) Math.log(sum);
+            weightedSum(scores, i * length, values, blocks, blockShift, kvStride, kvCol, length, d, out,
+                    outOff + i * d);
+        }
     }
 
-    /**
-     * Backward of {@link #attendRow} for one query head of one row: recomputes p_j = exp(s_j − lse), then
-     * dS_j = p_j (dO·v_j − dO·O); dq += scale·Σ dS_j k_j, dk_j += scale·dS_j q, dv_j += p_j dO. {@code probs} is
-     * scratch of at least {@code length}.
-     */
-    public static void attendRowBackward(float[] q, int qOff, float[] keys, float[] values, int kvRow0, int kvStride,
-                                         int kvCol, int length, int headDim, float scale, float lse,
-                                         float[] out, int outOff, float[] dOut, int dOutOff,
-                                         float[] dq, int dqOff, float[] dKeys, float[] dValues, float[] probs) {
-        for (int j = 0; j < length; j++) {
-            probs[j] = VectorOps.dot(q, qOff, keys, (kvRow0 + j) * kvStride + kvCol, headDim) * scale;
+    private static final int L = F.length();
+
+    /** out[0..d) = Σ_j w_j · v_j (v_j: value row of position j), each element accumulated in order of j. */
+    private static void weightedSum(float[] w, int wOff, float[] values, int[] blocks, int blockShift, int kvStride,
+                                    int kvCol, int length, int d, float[] out, int outOff) {
+        int c = 0;
+        for (; c + 4 * L <= d; c += 4 * L) {   // four chunks at once: four independent FMA chains
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int j = 0; j < length; j++) {
+                int v = KvBlocks.row(blocks, blockShift, j) * kvStride + kvCol + c;
+                FloatVector weight = FloatVector.broadcast(F, w[wOff + j]);
+                a0 = FloatVector.fromArray(F, values, v).fma(weight, a0);
+                a1 = FloatVector.fromArray(F, values, v + L).fma(weight, a1);
+                a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(weight, a2);
+                a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(weight, a3);
+            }
+            a0.intoArray(out, outOff + c);
+            a1.intoArray(out, outOff + c + L);
+            a2.intoArray(out, outOff + c + 2 * L);
+            a3.intoArray(out, outOff + c + 3 * L);
         }
-        VectorOps.expAndSum(probs, 0, length, lse);   // probs[j] = exp(s_j − lse), the forward's softmax
-        float dOutDotOut = VectorOps.dot(dOut, dOutOff, out, outOff, headDim);
-        for (int j = 0; j < length; j++) {
-            int kvOff = (kvRow0 + j) * kvStride + kvCol;
-            float p = probs[j];
-            float dp = VectorOps.dot(dOut, dOutOff, values, kvOff, headDim);
-            float dScore = p * (dp - dOutDotOut) * scale;
-            VectorOps.axpy(dScore, keys, kvOff, dq, dqOff, headDim);
-            VectorOps.axpy(dScore, q, qOff, dKeys, kvOff, headDim);
-            VectorOps.axpy(p, dOut, dOutOff, dValues, kvOff, headDim);
+        for (; c + L <= d; c += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int j = 0; j < length; j++) {
+                int v = KvBlocks.row(blocks, blockShift, j) * kvStride + kvCol + c;
+                a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, w[wOff + j]), a);
+            }
+            a.intoArray(out, outOff + c);
+        }
+        for (; c < d; c++) {
+            float a = 0f;
+            for (int j = 0; j < length; j++) {
+                a += w[wOff + j] * values[KvBlocks.row(blocks, blockShift, j) * kvStride + kvCol + c];
+            }
+            out[outOff + c] = a;
+        }
+    }
+
+    /** Query rows per block of {@link #attentionBackward}: its scores for all the keys it sees stay in L2. */
+    static final int BACKWARD_QUERY_BLOCK = 32;
+
+    /**
+     * Backward of causal attention ({@link #attendRow} at every row) for one sequence of {@code length} rows and
+     * one key/value head with its query heads {@code [headFirst, headEnd)}, as matrix products (the backward of
+     * FlashAttention-2, Dao 2023, Algorithm 2, with a whole block of query rows' scores held at once). Per block of
+     * query rows and the keys 0 .. its last row:
+     * <pre>
+     *   S = Q Kᵀ·scale,  P = exp(S − lse) (0 above the diagonal),  dP = dO Vᵀ,  dS = P ∘ (dP − rowsum(dO ∘ O))·scale
+     *   dQ += dS K,  dK += dSᵀ Q,  dV += Pᵀ dO
+     * </pre>
+     * Rows are {@code qStride} floats apart in q, out, dOut and dq (head h at column h·headDim) and {@code kvStride}
+     * apart in keys, values, dKeys and dValues (this head at column kvCol); the sequence starts at row {@code row0}.
+     * {@code lse[r·heads + h]} is the forward's log-sum-exp. The products are {@link BatchInvariantMatmul}'s, in a
+     * fixed order, so the gradients repeat to the bit.
+     */
+    public static void attentionBackward(float[] q, float[] out, float[] dOut, float[] dq, int qStride,
+                                         float[] keys, float[] values, float[] dKeys, float[] dValues, int kvStride,
+                                         int kvCol, int row0, int length, int headFirst, int headEnd, int headDim,
+                                         float scale, float[] lse, int heads, float[] probs, float[] dScores) {
+        int d = headDim;
+        int kv0 = row0 * kvStride + kvCol;
+        for (int h = headFirst; h < headEnd; h++) {
+            for (int t0 = 0; t0 < length; t0 += BACKWARD_QUERY_BLOCK) {
+                int rows = Math.min(BACKWARD_QUERY_BLOCK, length - t0);
+                int n = t0 + rows;   // the keys this block's rows see
+                int q0 = (row0 + t0) * qStride + h * d;
+                java.util.Arrays.fill(probs, 0, rows * n, 0f);
+                java.util.Arrays.fill(dScores, 0, rows * n, 0f);
+                BatchInvariantMatmul.multiplyAdd(q, q0, qStride, 1, rows,
+                        PackedMatrix.view(keys, kv0, kvStride, n, d), probs, 0, n);
+                BatchInvariantMatmul.multiplyAdd(dOut, q0, qStride, 1, rows,
+                        PackedMatrix.view(values, kv0, kvStride, n, d), dScores, 0, n);
+                for (int i = 0; i < rows; i++) {
+                    int visible = t0 + i + 1;
+                    int off = i * n;
+                    VectorOps.scale(probs, off, visible, scale);
+                    VectorOps.expAndSum(probs, off, visible, lse[(row0 + t0 + i) * heads + h]);
+                    java.util.Arrays.fill(probs, off + visible, off + n, 0f);
+                    float dOutDotOut = VectorOps.dot(dOut, q0 + i * qStride, out, q0 + i * qStride, d);
+                    for (int j = 0; j < visible; j++) {
+                        dScores[off + j] = probs[off + j] * (dScores[off + j] - dOutDotOut) * scale;
+                    }
+                    java.util.Arrays.fill(dScores, off + visible, off + n, 0f);
+                }
+                BatchInvariantMatmul.multiplyAdd(dScores, 0, n, 1, rows,
+                        PackedMatrix.transposedView(keys, kv0, kvStride, n, d), dq, q0, qStride);
+                BatchInvariantMatmul.multiplyAdd(dScores, 0, 1, n, n,
+                        PackedMatrix.transposedView(q, q0, qStride, rows, d), dKeys, kv0, kvStride);
+                BatchInvariantMatmul.multiplyAdd(probs, 0, 1, n, n,
+                        PackedMatrix.transposedView(dOut, q0, qStride, rows, d), dValues, kv0, kvStride);
+            }
         }
     }
 

@@ -378,7 +378,7 @@ public final class Transformer {
     }
 
     /** Per-thread scratch for RoPE angles and attention scores. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private static float[] scratch(int slot, int size) {
         float[][] s = SCRATCH.get();
@@ -457,13 +457,14 @@ public final class Transformer {
 
         float scale = (float) (1.0 / Math.sqrt(d));
         int group = heads / kvHeads;
-        Parallel.forRange(0, n * heads, task -> {
-            int r = task / heads;
-            int h = task % heads;
+        // One task per (row, key/value head): the query heads of a group share its key and value rows.
+        Parallel.forRange(0, n * kvHeads, task -> {
+            int r = task / kvHeads;
+            int g = task % kvHeads;
             int length = positions[r] + 1;
-            float[] scores = scratch(2, length);
-            a.lse[task] = Ops.attendRow(a.q, r * qDim + h * d, keyStore, valueStore, blocks[r], blockShift, kvDim,
-                    (h / group) * d, length, d, scale, scores, a.attOut, r * qDim + h * d);
+            int qOff = r * qDim + g * group * d;
+            Ops.attendGroup(a.q, qOff, group, keyStore, valueStore, blocks[r], blockShift, kvDim, g * d, length, d,
+                    scale, scratch(2, group * length), a.attOut, qOff, a.lse, r * heads + g * group);
         });
 
         BatchInvariantMatmul.multiply(a.attOut, 0, n, matrices.o(), a.mid, 0);
@@ -888,16 +889,11 @@ public final class Transformer {
         Parallel.forRange(0, sequences * kvHeads, task -> {
             int s = task / kvHeads;
             int g = task % kvHeads;
-            int start = batch.starts()[s];
-            float[] probs = scratch(2, batch.lengths()[s]);
-            for (int t = 0; t < batch.lengths()[s]; t++) {
-                int r = start + t;
-                for (int h = g * group; h < (g + 1) * group; h++) {
-                    int qOff = r * qDim + h * d;
-                    Ops.attendRowBackward(a.q, qOff, a.k, a.v, start, kvDim, g * d, t + 1, d, scale,
-                            a.lse[r * heads + h], a.attOut, qOff, dAttOut, qOff, dq, qOff, dk, dv, probs);
-                }
-            }
+            int length = batch.lengths()[s];
+            int block = Math.min(length, Ops.BACKWARD_QUERY_BLOCK) * length;
+            Ops.attentionBackward(a.q, a.attOut, dAttOut, dq, qDim, a.k, a.v, dk, dv, kvDim, g * d,
+                    batch.starts()[s], length, g * group, (g + 1) * group, d, scale, a.lse, heads,
+                    scratch(2, block), scratch(3, block));
         });
 
         // RoPE and q/k-norm backward, per row.

@@ -2,7 +2,6 @@ package dev.reason4j.model;
 
 import dev.reason4j.safetensors.DType;
 import dev.reason4j.tensor.BatchInvariantMatmul;
-import dev.reason4j.tensor.Blas;
 import dev.reason4j.tensor.PackedMatrix;
 
 
@@ -11,7 +10,7 @@ import java.util.Arrays;
 /**
  * One named weight tensor in HF layout (a linear layer's weight is [out, in]). Values are held in float32
  * ({@link #data}) or, for inference-only models, in bfloat16 ({@link #bf16}); the float32 gradient is allocated when
- * training needs it. Forward products go through {@link BatchInvariantMatmul}, backward ones through {@link Blas#sgemm}.
+ * training needs it. Forward products go through {@link BatchInvariantMatmul}, backward ones through its {@code multiplyAdd}.
  */
 final class Weight {
     final String name;
@@ -92,12 +91,15 @@ final class Weight {
     /** dx[n, cols] += dy[n, rows] · W (backward of a linear layer to its input). */
     void backwardInput(float[] dy, int dyOff, int n, float[] dx, int dxOff) {
         requireFloat32();
-        Blas.sgemm(false, false, n, cols(), rows(), 1f, dy, dyOff, rows(), data, 0, cols(), 1f, dx, dxOff, cols());
+        BatchInvariantMatmul.multiplyAdd(dy, dyOff, rows(), 1, n,
+                PackedMatrix.transposedView(data, 0, cols(), rows(), cols()), dx, dxOff, cols());
     }
 
     /** dW[rows, cols] += dy[n, rows]ᵀ · x[n, cols] (backward of a linear layer to its weight). */
     void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, int n) {
-        Blas.sgemm(true, false, rows(), cols(), n, 1f, dy, dyOff, rows(), x, xOff, cols(), 1f, grad(), 0, cols());
+        // dW[i][j] = Σ_t dy[t][i] · x[t][j]: A = dyᵀ (row stride 1, column stride rows), W' = xᵀ.
+        BatchInvariantMatmul.multiplyAdd(dy, dyOff, 1, rows(), rows(),
+                PackedMatrix.transposedView(x, xOff, cols(), n, cols()), grad(), 0, cols());
     }
 
     void requireFloat32() {

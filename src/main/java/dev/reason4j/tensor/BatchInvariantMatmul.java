@@ -50,6 +50,28 @@ public final class BatchInvariantMatmul {
      * exactly as a product of its own would compute it.
      */
     public static void multiply(float[] x, int xOff, int m, PackedMatrix[] ws, float[][] outs, int[] outOffs) {
+        int[] ldOuts = new int[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            ldOuts[i] = ws[i].n;
+        }
+        run(x, xOff, ws[0].k, 1, m, ws, outs, outOffs, ldOuts, false);
+    }
+
+    /**
+     * out[outOff + i·ldOut + j] += Σ_p A[i][p] · W[j][p] with A[i][p] = a[aOff + i·aRowStride + p·aColStride]: the
+     * backward's products, where A is a gradient or its transpose and W a weight's transpose or an activation
+     * ({@link PackedMatrix#transposedView}), and attention's, on one head's slice of wider rows. Each element adds
+     * its KC-blocks' sums to out in order, so a run repeats to the bit; batch invariance is not needed there, but
+     * the same kernel gives it.
+     */
+    public static void multiplyAdd(float[] a, int aOff, int aRowStride, int aColStride, int m, PackedMatrix w,
+                                   float[] out, int outOff, int ldOut) {
+        run(a, aOff, aRowStride, aColStride, m, new PackedMatrix[]{w}, new float[][]{out}, new int[]{outOff},
+                new int[]{ldOut}, true);
+    }
+
+    private static void run(float[] x, int xOff, int rowStride, int colStride, int m, PackedMatrix[] ws,
+                            float[][] outs, int[] outOffs, int[] ldOuts, boolean accumulate) {
         int rowBlocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
         int[] firstTask = new int[ws.length + 1];   // tasks of matrix i: firstTask[i] .. firstTask[i + 1]
         long flops = 0;
@@ -59,39 +81,43 @@ public final class BatchInvariantMatmul {
                 throw new IllegalArgumentException("matmul: matrices of one input need the same k, got " + w.k
                         + " and " + ws[0].k);
             }
-            if (xOff < 0 || xOff + (long) m * w.k > x.length) {
-                throw new IllegalArgumentException("matmul: x needs " + (long) m * w.k + " values from offset "
-                        + xOff + " but has length " + x.length);
+            long last = xOff + (long) (m - 1) * rowStride + (long) (w.k - 1) * colStride;
+            if (xOff < 0 || (m > 0 && w.k > 0 && last >= x.length)) {
+                throw new IllegalArgumentException("matmul: x [" + m + ", " + w.k + "] from offset " + xOff
+                        + " needs index " + last + " but has length " + x.length);
             }
-            if (outOffs[i] < 0 || outOffs[i] + (long) m * w.n > outs[i].length) {
-                throw new IllegalArgumentException("matmul: out needs " + (long) m * w.n + " values from offset "
-                        + outOffs[i] + " but has length " + outs[i].length);
+            long lastOut = outOffs[i] + (long) (m - 1) * ldOuts[i] + w.n - 1;
+            if (outOffs[i] < 0 || ldOuts[i] < w.n || (m > 0 && w.n > 0 && lastOut >= outs[i].length)) {
+                throw new IllegalArgumentException("matmul: out [" + m + ", " + w.n + "] from offset " + outOffs[i]
+                        + " with row stride " + ldOuts[i] + " needs index " + lastOut + " but has length "
+                        + outs[i].length);
             }
             firstTask[i + 1] = firstTask[i] + (m == 0 ? 0 : rowBlocks * PackedMatrix.panels(w.n));
             flops += 2L * m * w.n * w.k;
         }
         int tasks = firstTask[ws.length];
-        java.util.function.IntConsumer run = task -> {
+        java.util.function.IntConsumer body = task -> {
             int i = 0;
             while (task >= firstTask[i + 1]) {
                 i++;
             }
             int local = task - firstTask[i];
             int panels = PackedMatrix.panels(ws[i].n);
-            panelTask(x, xOff, m, ws[i], outs[i], outOffs[i], local / panels, local % panels);
+            panelTask(x, xOff, rowStride, colStride, m, ws[i], outs[i], outOffs[i], ldOuts[i], local / panels,
+                    local % panels, accumulate);
         };
         if (flops < PARALLEL_MIN_FLOPS) {
             for (int task = 0; task < tasks; task++) {
-                run.accept(task);
+                body.accept(task);
             }
             return;
         }
-        Parallel.forRange(0, tasks, run);
+        Parallel.forRange(0, tasks, body);
     }
 
-    /** Rows of one row block × the outputs of one panel. */
-    private static void panelTask(float[] x, int xOff, int m, PackedMatrix w, float[] out, int outOff, int rowBlock,
-                                  int panel) {
+    /** Rows of one row block × the outputs of one panel (out = +0 first unless accumulating). */
+    private static void panelTask(float[] x, int xOff, int rs, int cs, int m, PackedMatrix w, float[] out, int outOff,
+                                  int ldOut, int rowBlock, int panel, boolean accumulate) {
         int n = w.n;
         int k = w.k;
         float[] scratch = PANEL_SCRATCH.get();
@@ -105,69 +131,69 @@ public final class BatchInvariantMatmul {
         int cols = Math.min(NR, n - col0);
         int row0 = rowBlock * BLOCK_ROWS;
         int rowEnd = Math.min(m, row0 + BLOCK_ROWS);
+        float[] edge = cols == NR ? null : EDGE.get();
         for (int i = row0; i < rowEnd; i += MR) {
             int rows = Math.min(MR, rowEnd - i);
-            int outTile = outOff + i * n + col0;
-            if (cols == NR) {
-                for (int r = 0; r < rows; r++) {
-                    java.util.Arrays.fill(out, outTile + r * n, outTile + r * n + NR, 0f);
-                }
-                for (int kb = 0; kb < k; kb += KC) {
-                    int kc = Math.min(KC, k - kb);
-                    if (rows == MR) {
-                        tile4(x, xOff + i * k + kb, k, kc, weights, panelOff + kb * NR, out, outTile, n);
-                    } else {
-                        for (int r = 0; r < rows; r++) {
-                            tile1(x, xOff + (i + r) * k + kb, kc, weights, panelOff + kb * NR, out, outTile + r * n);
-                        }
-                    }
-                }
-            } else {
-                // The last panel, narrower than NR: the tile goes to a scratch tile, then its valid columns out.
-                float[] edge = EDGE.get();
+            int outTile = outOff + i * ldOut + col0;
+            // The last panel, narrower than NR, works on a scratch tile holding its valid columns.
+            float[] tile = edge == null ? out : edge;
+            int tileOff = edge == null ? outTile : 0;
+            int ld = edge == null ? ldOut : NR;
+            if (edge != null) {
                 java.util.Arrays.fill(edge, 0f);
-                for (int kb = 0; kb < k; kb += KC) {
-                    int kc = Math.min(KC, k - kb);
-                    if (rows == MR) {
-                        tile4(x, xOff + i * k + kb, k, kc, weights, panelOff + kb * NR, edge, 0, NR);
-                    } else {
-                        for (int r = 0; r < rows; r++) {
-                            tile1(x, xOff + (i + r) * k + kb, kc, weights, panelOff + kb * NR, edge, r * NR);
-                        }
+            }
+            for (int r = 0; r < rows; r++) {
+                if (!accumulate) {
+                    java.util.Arrays.fill(tile, tileOff + r * ld, tileOff + r * ld + cols, 0f);
+                } else if (edge != null) {
+                    System.arraycopy(out, outTile + r * ldOut, edge, r * NR, cols);
+                }
+            }
+            for (int kb = 0; kb < k; kb += KC) {
+                int kc = Math.min(KC, k - kb);
+                int xTile = xOff + i * rs + kb * cs;
+                if (rows == MR) {
+                    tile4(x, xTile, rs, cs, kc, weights, panelOff + kb * NR, tile, tileOff, ld);
+                } else {
+                    for (int r = 0; r < rows; r++) {
+                        tile1(x, xTile + r * rs, cs, kc, weights, panelOff + kb * NR, tile, tileOff + r * ld);
                     }
                 }
+            }
+            if (edge != null) {
                 for (int r = 0; r < rows; r++) {
-                    System.arraycopy(edge, r * NR, out, outTile + r * n, cols);
+                    System.arraycopy(edge, r * NR, out, outTile + r * ldOut, cols);
                 }
             }
         }
     }
 
-    /** out[4 rows × NR] (row stride ldOut) += x[4 rows, kc] (row stride ldx) · panel[kc, NR]. */
-    private static void tile4(float[] x, int xOff, int ldx, int kc, float[] w, int wOff, float[] out, int outOff,
-                              int ldOut) {
+    /** out[4 rows × NR] (row stride ldOut) += x[4 rows, kc] (x[r][p] at xOff + r·rs + p·cs) · panel[kc, NR]. */
+    private static void tile4(float[] x, int xOff, int rs, int cs, int kc, float[] w, int wOff, float[] out,
+                              int outOff, int ldOut) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c02 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F), c12 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c22 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F), c32 = FloatVector.zero(F);
         for (int p = 0; p < kc; p++) {
             int wi = wOff + p * NR;
+            int xi = xOff + p * cs;
             FloatVector b0 = FloatVector.fromArray(F, w, wi);
             FloatVector b1 = FloatVector.fromArray(F, w, wi + L);
             FloatVector b2 = FloatVector.fromArray(F, w, wi + 2 * L);
-            FloatVector a = FloatVector.broadcast(F, x[xOff + p]);
+            FloatVector a = FloatVector.broadcast(F, x[xi]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
             c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(F, x[xOff + ldx + p]);
+            a = FloatVector.broadcast(F, x[xi + rs]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
             c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(F, x[xOff + 2 * ldx + p]);
+            a = FloatVector.broadcast(F, x[xi + 2 * rs]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
             c22 = a.fma(b2, c22);
-            a = FloatVector.broadcast(F, x[xOff + 3 * ldx + p]);
+            a = FloatVector.broadcast(F, x[xi + 3 * rs]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
             c32 = a.fma(b2, c32);
@@ -179,11 +205,11 @@ public final class BatchInvariantMatmul {
     }
 
     /** out[NR] += x[kc] · panel[kc, NR]: one row, the same arithmetic per element as {@link #tile4}. */
-    private static void tile1(float[] x, int xOff, int kc, float[] w, int wOff, float[] out, int outOff) {
+    private static void tile1(float[] x, int xOff, int cs, int kc, float[] w, int wOff, float[] out, int outOff) {
         FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F);
         for (int p = 0; p < kc; p++) {
             int wi = wOff + p * NR;
-            FloatVector a = FloatVector.broadcast(F, x[xOff + p]);
+            FloatVector a = FloatVector.broadcast(F, x[xOff + p * cs]);
             c0 = a.fma(FloatVector.fromArray(F, w, wi), c0);
             c1 = a.fma(FloatVector.fromArray(F, w, wi + L), c1);
             c2 = a.fma(FloatVector.fromArray(F, w, wi + 2 * L), c2);

@@ -26,9 +26,17 @@ public final class PackedMatrix {
     final int k;
     private final float[] packed;      // packed float32 panels, or null
     private final short[] packedBf16;  // packed bf16 panels, or null
-    private final float[] plain;       // the [n, k] array itself (view), or null
+    private final float[] plain;       // W [n, k] itself (view), or Wᵀ [k, n] (transposed view), or null
+    private final int plainOffset;     // where the view's first row starts in plain
+    private final int plainStride;     // the view's row stride
+    private final boolean transposed;  // plain holds Wᵀ
 
     private PackedMatrix(int n, int k, float[] packed, short[] packedBf16, float[] plain) {
+        this(n, k, packed, packedBf16, plain, 0, k, false);
+    }
+
+    private PackedMatrix(int n, int k, float[] packed, short[] packedBf16, float[] plain, int plainOffset,
+                         int plainStride, boolean transposed) {
         if (n < 0 || k < 0) {
             throw new IllegalArgumentException("matrix shape [" + n + ", " + k + "] is negative");
         }
@@ -37,12 +45,39 @@ public final class PackedMatrix {
         this.packed = packed;
         this.packedBf16 = packedBf16;
         this.plain = plain;
+        this.plainOffset = plainOffset;
+        this.plainStride = plainStride;
+        this.transposed = transposed;
     }
 
     /** A view of W [n, k] (no copy; packed panel by panel when multiplied). */
     public static PackedMatrix view(float[] w, int n, int k) {
         requireSize(w.length, n, k);
         return new PackedMatrix(n, k, null, null, w);
+    }
+
+    /** A view of W [n, k] whose row j starts at {@code w[off + j·stride]} (a head's slice of q, k or v rows). */
+    public static PackedMatrix view(float[] w, int off, int stride, int n, int k) {
+        requireFits(w.length, off, stride, n, k);
+        return new PackedMatrix(n, k, null, null, w, off, stride, false);
+    }
+
+    /**
+     * W [n, k] as the transpose of a row-major [k, n] matrix whose row p starts at {@code b[off + p·stride]} (no
+     * copy): the backward's products multiply by a weight's transpose and by activations, both held that way. Its
+     * panels are slices of b's rows.
+     */
+    public static PackedMatrix transposedView(float[] b, int off, int stride, int k, int n) {
+        requireFits(b.length, off, stride, k, n);
+        return new PackedMatrix(n, k, null, null, b, off, stride, true);
+    }
+
+    private static void requireFits(int length, int off, int stride, int rows, int cols) {
+        long last = off + (long) (rows - 1) * stride + cols - 1;
+        if (off < 0 || stride < cols || (rows > 0 && cols > 0 && last >= length)) {
+            throw new IllegalArgumentException("matrix [" + rows + ", " + cols + "] from offset " + off
+                    + " with row stride " + stride + " needs index " + last + ", the array has " + length);
+        }
     }
 
     /** A packed float32 copy of W [n, k]: for repeated products with few rows (decoding). */
@@ -75,7 +110,7 @@ public final class PackedMatrix {
     /** W[row][col] as float32 (bf16 widened), in whichever layout the values are held. */
     public float get(int row, int col) {
         if (plain != null) {
-            return plain[row * k + col];
+            return transposed ? plain[plainOffset + col * plainStride + row] : plain[plainOffset + row * plainStride + col];
         }
         int index = (row / PANEL) * PANEL * k + col * PANEL + row % PANEL;
         return packed != null ? packed[index] : Float.intBitsToFloat(packedBf16[index] << 16);
@@ -114,7 +149,23 @@ public final class PackedMatrix {
             widen(packedBf16, panel * PANEL * k, scratch, PANEL * k);
             return 0;
         }
-        packPanel(plain, null, n, k, panel, scratch, null, 0);
+        if (transposed) {
+            // Panel p-row = a slice of row p of Wᵀ, zero-padded past column n.
+            int col0 = panel * PANEL;
+            int cols = Math.min(PANEL, n - col0);
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(plain, plainOffset + p * plainStride + col0, scratch, p * PANEL, cols);
+                java.util.Arrays.fill(scratch, p * PANEL + cols, (p + 1) * PANEL, 0f);
+            }
+            return 0;
+        }
+        int row0 = panel * PANEL;
+        for (int j = 0; j < PANEL; j++) {
+            int from = plainOffset + (row0 + j) * plainStride;
+            for (int p = 0; p < k; p++) {
+                scratch[p * PANEL + j] = row0 + j >= n ? 0f : plain[from + p];
+            }
+        }
         return 0;
     }
 

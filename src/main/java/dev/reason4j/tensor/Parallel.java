@@ -1,26 +1,38 @@
 package dev.reason4j.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * The engine's one place for data parallelism over independent rows / heads / sequences / matmul blocks.
  *
- * <p>One fixed pool of {@link #threads()} − 1 helper threads; the calling thread works too, so {@code threads()}
- * cores are busy. Indices are claimed one at a time from a shared counter, so uneven work balances itself.
- * A {@code forRange} inside another one (e.g. a matmul inside a per-head loop) runs sequentially on its thread:
- * the cores are already busy, and nesting would only oversubscribe them. OpenBLAS runs single-threaded for the same
- * reason (see {@link Blas}).
+ * <p>{@link #threads()} − 1 helper threads of our own; the calling thread works too, so {@code threads()} cores are
+ * busy. Indices are claimed one at a time from a shared counter, so uneven work balances itself. A {@code forRange}
+ * inside another one (e.g. a matmul inside a per-head loop) runs sequentially on its thread: the cores are already
+ * busy, and nesting would only oversubscribe them. So does a loop started while another thread's loop holds the
+ * helpers.
+ *
+ * <p>Why not a {@code ForkJoinPool}: decoding one sequence runs ~30 loops per token of a few tens of microseconds
+ * each, and waking a parked pool thread costs about as much as the work. A helper here spins for
+ * {@link #SPIN_NANOS} after each loop before it parks (OpenMP's wait policy does the same), so the next loop of a
+ * decode step finds it awake. A loop never waits for a helper that had not started: once the caller has claimed the
+ * last index it closes the loop, and a helper arriving later skips it.
  *
  * <p>Thread count: system property {@code reason4j.threads} or env {@code REASON4J_THREADS}, else the number of
  * available processors.
  */
 public final class Parallel {
     private static final int THREADS = configuredThreads();
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS - 1) : null;
+    /** How long an idle helper spins before it parks. */
+    private static final long SPIN_NANOS = 200_000;
     private static final ThreadLocal<Boolean> IN_LOOP = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** Held by the thread whose loop the helpers serve. */
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
+    private static final Helper[] HELPERS = startHelpers();
+    /** The loop being served; a new one replaces it (the helpers see it by identity). */
+    private static volatile Loop current;
 
     private Parallel() {}
 
@@ -40,57 +52,152 @@ public final class Parallel {
         if (count <= 0) {
             return;
         }
-        if (count == 1 || POOL == null || IN_LOOP.get()) {
+        if (count == 1 || HELPERS.length == 0 || IN_LOOP.get() || !BUSY.compareAndSet(false, true)) {
             for (int i = start; i < end; i++) {
                 body.accept(i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger(start);
-        Runnable claimLoop = () -> {
+        try {
+            Loop loop = new Loop(start, end, body);
+            current = loop;
+            for (Helper helper : HELPERS) {
+                if (helper.parked) {
+                    LockSupport.unpark(helper.thread);
+                }
+            }
             IN_LOOP.set(Boolean.TRUE);
+            try {
+                loop.claim();
+            } finally {
+                IN_LOOP.set(Boolean.FALSE);
+            }
+            loop.closeAndAwaitJoined();
+            current = null;
+            Throwable failure = loop.failure;
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
+            }
+        } finally {
+            BUSY.set(false);
+        }
+    }
+
+    /** One parallel loop: the next index to claim, and who joined it. */
+    private static final class Loop {
+        private static final int CLOSED = 1 << 30;
+        final int end;
+        final IntConsumer body;
+        final AtomicInteger next;
+        /** Helpers that joined (low bits) and whether the caller has closed the loop (CLOSED). */
+        final AtomicInteger joined = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        volatile Throwable failure;
+
+        Loop(int start, int end, IntConsumer body) {
+            this.end = end;
+            this.body = body;
+            this.next = new AtomicInteger(start);
+        }
+
+        /** Claims and runs indices until none is left; the first failure stops the others claiming. */
+        void claim() {
             try {
                 for (int i = next.getAndIncrement(); i < end; i = next.getAndIncrement()) {
                     body.accept(i);
                 }
             } catch (Throwable t) {
-                next.set(end);  // the others stop claiming
-                throw t;
-            } finally {
-                IN_LOOP.set(Boolean.FALSE);
+                synchronized (this) {
+                    if (failure == null) {
+                        failure = t;
+                    } else if (failure != t) {
+                        failure.addSuppressed(t);
+                    }
+                }
+                next.set(end);
             }
-        };
-        ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[Math.min(THREADS, count) - 1];
-        for (int h = 0; h < helpers.length; h++) {
-            helpers[h] = POOL.submit(claimLoop);
         }
-        // Every helper is joined before anything is rethrown, Errors included: none may still write shared buffers.
-        Throwable failure = null;
-        try {
-            claimLoop.run();
-        } catch (Throwable t) {
-            failure = t;
+
+        /** A helper's entry: false when the caller has already closed the loop. */
+        boolean tryJoin() {
+            int state;
+            do {
+                state = joined.get();
+                if ((state & CLOSED) != 0) {
+                    return false;
+                }
+            } while (!joined.compareAndSet(state, state + 1));
+            return true;
         }
-        for (ForkJoinTask<?> helper : helpers) {
-            try {
-                helper.join();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
-                } else if (failure != t) {
-                    failure.addSuppressed(t);
+
+        /** Closes the loop to late helpers, then waits for those that joined: none may still write shared buffers. */
+        void closeAndAwaitJoined() {
+            int helpers = joined.getAndAdd(CLOSED);
+            while (finished.get() < helpers) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** A helper thread: serves each new loop, spinning between loops for a while, then parking. */
+    private static final class Helper implements Runnable {
+        final Thread thread;
+        volatile boolean parked;
+
+        Helper(int index) {
+            thread = new Thread(this, "reason4j-parallel-" + index);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            IN_LOOP.set(Boolean.TRUE);
+            Loop served = null;
+            while (true) {
+                Loop loop = awaitLoopOtherThan(served);
+                served = loop;
+                if (loop.tryJoin()) {
+                    loop.claim();
+                    loop.finished.incrementAndGet();
                 }
             }
         }
-        if (failure instanceof RuntimeException runtime) {
-            throw runtime;
+
+        private Loop awaitLoopOtherThan(Loop served) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (true) {
+                Loop loop = current;
+                if (loop != null && loop != served) {
+                    return loop;
+                }
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                loop = current;
+                if (loop == null || loop == served) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
         }
-        if (failure instanceof Error error) {
-            throw error;
+    }
+
+    private static Helper[] startHelpers() {
+        Helper[] helpers = new Helper[THREADS - 1];
+        for (int h = 0; h < helpers.length; h++) {
+            helpers[h] = new Helper(h + 1);
+            helpers[h].thread.start();
         }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
-        }
+        return helpers;
     }
 
     private static int configuredThreads() {

@@ -31,6 +31,14 @@ class OpsGradientTest {
         return out;
     }
 
+    private static double[] toDouble(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
     private static double dot(double[] a, double[] b) {
         double sum = 0;
         for (int i = 0; i < a.length; i++) {
@@ -181,37 +189,71 @@ class OpsGradientTest {
         return out;
     }
 
+    /** Causal attention of a sequence, query heads [h0, h1) over one kv head: out[t·qStride + h·d ..]. */
+    private static double[] causalAttentionReference(double[] q, double[] keys, double[] values, int length,
+                                                      int qStride, int h0, int h1, int d, int kvStride, int kvCol) {
+        double[] out = new double[length * qStride];
+        for (int t = 0; t < length; t++) {
+            for (int h = h0; h < h1; h++) {
+                double[] row = java.util.Arrays.copyOfRange(q, t * qStride + h * d, t * qStride + (h + 1) * d);
+                double[] o = attentionReference(row, keys, values, t + 1, kvStride, kvCol);
+                System.arraycopy(o, 0, out, t * qStride + h * d, d);
+            }
+        }
+        return out;
+    }
+
     @Test
-    void attentionRow() {
-        int d = 8;
-        int length = 6;
-        int stride = 3 * d;   // three kv heads per row; this query reads head 1
-        int col = d;
-        double[] q = randomDoubles(d, 1.0);
-        double[] keys = randomDoubles(length * stride, 1.0);
-        double[] values = randomDoubles(length * stride, 1.0);
-        double[] r = randomDoubles(d, 1.0);
+    void attentionForwardAndBlockedBackward() {
+        // Two query heads (1 and 2 of four) share kv head 1 of three; 37 rows span two query blocks of the backward,
+        // and the head dimension is not a multiple of the kernel's panel width.
+        int d = 12;
+        int length = Ops.BACKWARD_QUERY_BLOCK + 5;
+        int heads = 4;
+        int qStride = heads * d;
+        int kvStride = 3 * d;
+        int kvCol = d;
+        int h0 = 1;
+        int h1 = 3;
+        double[] q = randomDoubles(length * qStride, 1.0);
+        double[] keys = randomDoubles(length * kvStride, 1.0);
+        double[] values = randomDoubles(length * kvStride, 1.0);
+        double[] r = randomDoubles(length * qStride, 1.0);
         float scale = (float) (1 / Math.sqrt(d));
         float[] qf = toFloat(q);
         float[] kf = toFloat(keys);
         float[] vf = toFloat(values);
-        float[] out = new float[d];
-        float lse = Ops.attendRow(qf, 0, kf, vf, new int[]{0}, KvBlocks.ONE_BLOCK, stride, col, length, d, scale,
-                new float[length], out, 0);
-        double[] expected = attentionReference(q, keys, values, length, stride, col);
-        for (int i = 0; i < d; i++) {
+        float[] out = new float[length * qStride];
+        float[] lse = new float[length * heads];
+        for (int t = 0; t < length; t++) {
+            Ops.attendGroup(qf, t * qStride + h0 * d, h1 - h0, kf, vf, new int[]{0}, KvBlocks.ONE_BLOCK, kvStride,
+                    kvCol, t + 1, d, scale, new float[(h1 - h0) * length], out, t * qStride + h0 * d, lse,
+                    t * heads + h0);
+        }
+        double[] expected = causalAttentionReference(q, keys, values, length, qStride, h0, h1, d, kvStride, kvCol);
+        for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], out[i], 1e-6);
         }
-        float[] dq = new float[d];
+        // Only the heads' columns carry a gradient (r elsewhere would read outputs that are not computed).
+        float[] dOut = new float[length * qStride];
+        for (int t = 0; t < length; t++) {
+            for (int c = h0 * d; c < h1 * d; c++) {
+                dOut[t * qStride + c] = (float) r[t * qStride + c];
+            }
+        }
+        double[] weights = toDouble(dOut);
+        float[] dq = new float[q.length];
         float[] dKeys = new float[keys.length];
         float[] dValues = new float[values.length];
-        Ops.attendRowBackward(qf, 0, kf, vf, 0, stride, col, length, d, scale, lse, out, 0, toFloat(r), 0,
-                dq, 0, dKeys, dValues, new float[length]);
-        checkGradient("attention dq", q, dq, input -> dot(r, attentionReference(input, keys, values, length, stride, col)));
-        checkGradient("attention dk", keys, dKeys,
-                input -> dot(r, attentionReference(q, input, values, length, stride, col)));
-        checkGradient("attention dv", values, dValues,
-                input -> dot(r, attentionReference(q, keys, input, length, stride, col)));
+        int block = Ops.BACKWARD_QUERY_BLOCK * length;
+        Ops.attentionBackward(qf, out, dOut, dq, qStride, kf, vf, dKeys, dValues, kvStride, kvCol, 0, length, h0, h1,
+                d, scale, lse, heads, new float[block], new float[block]);
+        checkGradient("attention dq", q, dq, input -> dot(weights,
+                causalAttentionReference(input, keys, values, length, qStride, h0, h1, d, kvStride, kvCol)));
+        checkGradient("attention dk", keys, dKeys, input -> dot(weights,
+                causalAttentionReference(q, input, values, length, qStride, h0, h1, d, kvStride, kvCol)));
+        checkGradient("attention dv", values, dValues, input -> dot(weights,
+                causalAttentionReference(q, keys, input, length, qStride, h0, h1, d, kvStride, kvCol)));
     }
 
     // ---------------------------------------------------------------------------------------------- log-softmax

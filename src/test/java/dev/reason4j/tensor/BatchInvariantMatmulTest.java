@@ -40,6 +40,52 @@ class BatchInvariantMatmulTest {
         }
     }
 
+    /**
+     * multiplyAdd, as the backward and attention call it: A read with any strides (a transpose), W a strided view or a
+     * transposed view, out a slice of wider rows, added to what out holds.
+     */
+    @Test
+    void multiplyAddMatchesFloat64WithStridesAndTransposes() {
+        for (int[] shape : new int[][]{{1, 1, 1}, {3, 7, 5}, {6, 50, 33}, {130, 64, 300}}) {
+            int m = shape[0], n = shape[1], k = shape[2];
+            for (boolean transposedA : new boolean[]{false, true}) {
+                for (boolean transposedW : new boolean[]{false, true}) {
+                    int ldA = (transposedA ? m : k) + 3;
+                    float[] a = random(ldA * (transposedA ? k : m) + 2, 5);
+                    int ldW = (transposedW ? n : k) + 1;
+                    float[] w = random(ldW * (transposedW ? k : n) + 4, 6);
+                    int ldOut = n + 5;
+                    float[] out = random(ldOut * m + 1, 7);
+                    float[] before = out.clone();
+                    PackedMatrix view = transposedW ? PackedMatrix.transposedView(w, 4, ldW, k, n)
+                            : PackedMatrix.view(w, 4, ldW, n, k);
+                    BatchInvariantMatmul.multiplyAdd(a, 2, transposedA ? 1 : ldA, transposedA ? ldA : 1, m, view,
+                            out, 1, ldOut);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < ldOut; j++) {
+                            int o = 1 + i * ldOut + j;
+                            if (j >= n) {
+                                assertEquals(before[o], out[o], "m=" + m + ": outside the product is untouched");
+                                continue;
+                            }
+                            double expected = before[o];
+                            double magnitude = Math.abs(before[o]);
+                            for (int p = 0; p < k; p++) {
+                                double ai = a[2 + (transposedA ? i + p * ldA : i * ldA + p)];
+                                double wj = w[4 + (transposedW ? j + p * ldW : j * ldW + p)];
+                                expected += ai * wj;
+                                magnitude += Math.abs(ai * wj);
+                            }
+                            assertEquals(expected, out[o], 1e-6 * magnitude + 1e-7,
+                                    "m=" + m + " n=" + n + " k=" + k + " transposedA=" + transposedA
+                                            + " transposedW=" + transposedW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Every row's bits are the same whatever rows are multiplied with it, where it sits, and how many there are. */
     @Test
     void aRowHasTheSameBitsInEveryBatch() {
