@@ -201,16 +201,18 @@ def rollout(model, prompts, response_lengths):
 
 
 WARM_UP_SECONDS = 1.0
+WARM_UP_RUNS = 3  # and at least this many runs, as Reason4j's Timing (a decode run at batch 128 takes seconds)
 ROUND_SECONDS = 0.05
 
 
 def timed(fn, min_seconds, min_runs=2):
     """Seconds per run of fn: the fastest round (>= ROUND_SECONDS, or one run) after warm-up, as Reason4j's Timing:
     on a shared machine the slow rounds measure the neighbours."""
-    warm_start = time.perf_counter()
+    warm_start, warm_runs = time.perf_counter(), 0
     while True:
         fn()
-        if time.perf_counter() - warm_start >= WARM_UP_SECONDS:
+        warm_runs += 1
+        if warm_runs >= WARM_UP_RUNS and time.perf_counter() - warm_start >= WARM_UP_SECONDS:
             break
     best, total_runs, start = float("inf"), 0, time.perf_counter()
     while total_runs < min_runs or time.perf_counter() - start < min_seconds:

@@ -1,5 +1,5 @@
 # Sourced by ./reason4j and ./run-tests: locates (or installs) what Reason4j needs on a Debian machine.
-# JDK >= 25 (JAVA_HOME first, then /usr/lib/jvm/*), Maven, OpenBLAS (libopenblas0-pthread) and bubblewrap.
+# JDK >= 25 (JAVA_HOME first, then /usr/lib/jvm/*), Maven and bubblewrap.
 
 reason4j_java_major() {  # prints the feature version of the java at $1, or nothing
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
@@ -39,8 +39,8 @@ reason4j_apt_install() {  # installs the Debian packages named, if missing and w
 reason4j_setup() {
   reason4j_find_jdk || return 1
   command -v mvn >/dev/null 2>&1 || reason4j_apt_install maven || return 1
-  # OpenBLAS is optional at run time (pure-Java kernels are the fallback); bubblewrap is the code sandbox.
-  reason4j_apt_install libopenblas0-pthread bubblewrap || echo "reason4j: continuing without them" >&2
+  # bubblewrap is the code sandbox (the engine's kernels are all Java: no native library is needed).
+  reason4j_apt_install bubblewrap || echo "reason4j: continuing without bubblewrap" >&2
   export PATH="$JAVA_HOME/bin:$PATH"
   # Maven 3.8 on JDK 25 warns about its own use of sun.misc.Unsafe; the warning is noise here.
   export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

@@ -71,7 +71,7 @@ record BenchReport(MachineInfo machine, Map<String, String> peer, String loadBef
         head.put("cpu_model", machine.cpuModel());
         head.put("logical_cpus", machine.logicalCpus());
         head.set("cpu_flags", json.valueToTree(machine.cpuFlags()));
-        head.put("gemm_backend", machine.gemmBackend());
+        head.put("gemm_kernel", machine.gemmKernel());
         head.put("reason4j_threads", machine.reason4jThreads());
         head.put("java", machine.java());
         if (!peer.isEmpty()) {
@@ -123,7 +123,7 @@ record BenchReport(MachineInfo machine, Map<String, String> peer, String loadBef
         StringBuilder out = new StringBuilder();
         out.append("**Machine.** ").append(machine.cpuModel()).append(", ").append(machine.logicalCpus())
                 .append(" logical CPUs, flags ").append(String.join(" ", machine.cpuFlags())).append("; ")
-                .append(machine.java()).append("; GEMM backend ").append(machine.gemmBackend())
+                .append(machine.java()).append("; GEMM kernel ").append(machine.gemmKernel())
                 .append("; Reason4j threads ").append(machine.reason4jThreads());
         if (!peer.isEmpty()) {
             List<String> described = new ArrayList<>();

@@ -46,7 +46,7 @@ public final class Benchmark {
         MachineInfo machine = MachineInfo.current();
         String loadBefore = MachineInfo.loadAverage();
         log.println("reason4j bench: " + machine.cpuModel() + ", flags " + String.join(" ", machine.cpuFlags())
-                + ", blas=" + machine.gemmBackend() + ", threads=" + Parallel.threads() + ", load " + loadBefore);
+                + ", gemm=" + machine.gemmKernel() + ", threads=" + Parallel.threads() + ", load " + loadBefore);
         BenchReport.Rounds limits = new BenchReport.Rounds();
         Map<String, Map<String, Spread>> ours = new LinkedHashMap<>();
         Map<String, Map<String, Spread>> theirs = new LinkedHashMap<>();

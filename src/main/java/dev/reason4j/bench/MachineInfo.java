@@ -1,6 +1,6 @@
 package dev.reason4j.bench;
 
-import dev.reason4j.tensor.Blas;
+import dev.reason4j.tensor.BatchInvariantMatmul;
 import dev.reason4j.tensor.Parallel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,11 +10,11 @@ import java.util.List;
 
 /**
  * What a figure must be read against: the CPU (model and the vector / matrix extensions that decide which kernels
- * run), how many threads each side used, the GEMM backend, and how busy the machine was (load average).
+ * run), how many threads each side used, the GEMM kernel, and how busy the machine was (load average).
  *
  * @param cpuFlags the flags of {@link #FLAGS_OF_INTEREST} that /proc/cpuinfo lists
  */
-public record MachineInfo(String cpuModel, int logicalCpus, List<String> cpuFlags, String gemmBackend,
+public record MachineInfo(String cpuModel, int logicalCpus, List<String> cpuFlags, String gemmKernel,
                           int reason4jThreads, String java) {
     /** The extensions that change which GEMM / dot kernels OpenBLAS, PyTorch and the Vector API pick. */
     static final List<String> FLAGS_OF_INTEREST = List.of("fma", "avx2", "avx512f", "avx512_vnni", "avx512_bf16",
@@ -23,7 +23,7 @@ public record MachineInfo(String cpuModel, int logicalCpus, List<String> cpuFlag
     public static MachineInfo current() {
         String cpuinfo = read(Path.of("/proc/cpuinfo"));
         return new MachineInfo(cpuinfoField(cpuinfo, "model name"), Runtime.getRuntime().availableProcessors(),
-                flagsOfInterest(cpuinfoField(cpuinfo, "flags")), Blas.describe(), Parallel.threads(),
+                flagsOfInterest(cpuinfoField(cpuinfo, "flags")), BatchInvariantMatmul.describe(), Parallel.threads(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     }
 

@@ -1,6 +1,5 @@
 package dev.reason4j.bench;
 
-import dev.reason4j.tensor.Blas;
 import dev.reason4j.tensor.Parallel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,26 +79,20 @@ final class MachineLimits {
             x[i] = (float) random.nextGaussian();
             w[i] = (float) random.nextGaussian();
         }
-        // The engine's two GEMM kernels, the backward's (Blas.sgemm) and the forward's (BatchInvariantMatmul on
-        // packed weights): the faster of the two is the machine's GEMM peak as far as the engine can reach it.
+        // The engine's GEMM kernel on packed weights: the machine's GEMM peak as far as the engine can reach it.
         dev.reason4j.tensor.PackedMatrix packed = dev.reason4j.tensor.PackedMatrix.pack(w, n, n);
-        double best = 0;
-        for (Runnable product : new Runnable[]{
-                () -> Blas.sgemm(false, true, n, n, n, 1f, x, 0, n, w, 0, n, 0f, out, 0, n),
-                () -> dev.reason4j.tensor.BatchInvariantMatmul.multiply(x, 0, n, packed, out, 0)}) {
-            double perRun = Timing.secondsPerRun(() -> {
-                if (threads == 1) {
-                    onOneThread(product);
-                } else {
-                    product.run();
-                }
-            }, seconds / 2, 3);
-            best = Math.max(best, 2.0 * n * n * n / perRun / 1e9);
-        }
-        return best;
+        Runnable product = () -> dev.reason4j.tensor.BatchInvariantMatmul.multiply(x, 0, n, packed, out, 0);
+        double perRun = Timing.secondsPerRun(() -> {
+            if (threads == 1) {
+                onOneThread(product);
+            } else {
+                product.run();
+            }
+        }, seconds, 3);
+        return 2.0 * n * n * n / perRun / 1e9;
     }
 
-    /** A product called from inside a parallel loop runs whole on the calling thread (see {@link Blas}). */
+    /** A product called from inside a parallel loop runs whole on the calling thread (see {@link Parallel}). */
     private static void onOneThread(Runnable action) {
         Parallel.forRange(0, 2, i -> {
             if (i == 0) {

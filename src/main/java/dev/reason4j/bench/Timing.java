@@ -11,6 +11,11 @@ package dev.reason4j.bench;
 final class Timing {
     /** Warm-up time: the Vector API is orders of magnitude slower before C2 compiles it. */
     private static final double WARM_UP_SECONDS = 1.0;
+    /**
+     * ...and at least this many runs: a decode run at batch 128 takes seconds, and the JVM reaches its steady state
+     * only after a few of them (one second was one, cold, run).
+     */
+    private static final int WARM_UP_RUNS = 3;
     private static final double ROUND_SECONDS = 0.05;
 
     private Timing() {}
@@ -23,9 +28,11 @@ final class Timing {
     /** Seconds per run: the fastest round after warm-up, measuring for at least minSeconds and minRuns runs. */
     static double secondsPerRun(Action action, double minSeconds, int minRuns) throws Exception {
         long warmUpStart = System.nanoTime();
+        int warmUpRuns = 0;
         do {
             action.run();
-        } while ((System.nanoTime() - warmUpStart) / 1e9 < WARM_UP_SECONDS);
+            warmUpRuns++;
+        } while (warmUpRuns < WARM_UP_RUNS || (System.nanoTime() - warmUpStart) / 1e9 < WARM_UP_SECONDS);
         double best = Double.POSITIVE_INFINITY;
         int totalRuns = 0;
         long start = System.nanoTime();

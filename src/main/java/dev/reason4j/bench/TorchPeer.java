@@ -43,8 +43,9 @@ public final class TorchPeer {
 
     /**
      * Makes sure {@code python} imports torch. For Debian's interpreter, a missing torch is installed as
-     * scripts/env.sh installs the other packages ({@code reason4j_apt_install python3-torch}: apt-get as root, else
-     * the command to run); any other interpreter must have torch already.
+     * scripts/env.sh installs the other packages ({@code reason4j_apt_install python3-torch libopenblas0-pthread}:
+     * apt-get as root, else the command to run), with OpenBLAS so that Debian's {@code libblas.so.3} is not the
+     * reference BLAS; any other interpreter must have torch already.
      */
     public static void ensureTorch(String python, Path envScript, PrintStream log) throws IOException, InterruptedException {
         if (importsTorch(python)) {
@@ -54,8 +55,9 @@ public final class TorchPeer {
             throw new IllegalArgumentException("'" + python + "' cannot import torch (install PyTorch for it, or use "
                     + DEBIAN_PYTHON + " with Debian's python3-torch)");
         }
-        log.println("reason4j bench: " + python + " has no torch; installing Debian's python3-torch");
-        Process install = new ProcessBuilder("bash", "-c", "source \"$1\" && reason4j_apt_install python3-torch",
+        log.println("reason4j bench: " + python + " has no torch; installing Debian's python3-torch and OpenBLAS");
+        Process install = new ProcessBuilder("bash", "-c",
+                "source \"$1\" && reason4j_apt_install python3-torch libopenblas0-pthread",
                 "bash", envScript.toString()).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         if (install.waitFor() != 0 || !importsTorch(python)) {

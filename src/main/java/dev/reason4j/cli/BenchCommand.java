@@ -45,7 +45,7 @@ final class BenchCommand implements Command {
                 --rounds N: rounds of all metrics, alternating which side goes first; each figure is the median over
                 the rounds, with the min–max range. --seconds: minimum measuring time per metric and round (the
                 fastest 50 ms stretch after a 1 s warm-up).
-                Prints JSON lines (a "machine" line: CPU model and flags, threads, GEMM backend, load average
+                Prints JSON lines (a "machine" line: CPU model and flags, threads, GEMM kernel, load average
                 before and after; one "limit" line per probe; one "metric" line per config and metric) on stdout,
                 and the same as Markdown tables on stderr.
                 --compare-torch runs bench/torch_peer.py (the same model and workloads in PyTorch) in each round and

@@ -46,26 +46,19 @@ public final class Ops {
     // ------------------------------------------------------------------------------------------------ RoPE
 
     /**
-     * Rotates one head in place, HF rotate-half layout: pairs (i, i + d/2) turn by angle position·invFreq[i].
-     * {@code sign} = +1 forward, −1 backward (the transpose of a rotation is the rotation by −angle).
+     * Rotates one head in place, HF rotate-half layout: pairs (i, i + d/2) turn by the angle whose cos and sin are
+     * at {@code cos[angleOff + i]}, {@code sin[angleOff + i]} ({@link Rope#angles}). {@code sign} = +1 forward,
+     * −1 backward (the transpose of a rotation is the rotation by −angle).
      */
-    public static void rope(float[] x, int off, int headDim, float[] cos, float[] sin, float sign) {
+    public static void rope(float[] x, int off, int headDim, float[] cos, float[] sin, int angleOff, float sign) {
         int half = headDim / 2;
         for (int i = 0; i < half; i++) {
             float x1 = x[off + i];
             float x2 = x[off + i + half];
-            float s = sign * sin[i];
-            x[off + i] = x1 * cos[i] - x2 * s;
-            x[off + i + half] = x2 * cos[i] + x1 * s;
-        }
-    }
-
-    /** cos/sin of position·invFreq[i], as HF computes them (float32 angle). */
-    public static void ropeAngles(int position, float[] invFreq, float[] cos, float[] sin) {
-        for (int i = 0; i < invFreq.length; i++) {
-            float angle = (float) position * invFreq[i];
-            cos[i] = (float) Math.cos(angle);
-            sin[i] = (float) Math.sin(angle);
+            float c = cos[angleOff + i];
+            float s = sign * sin[angleOff + i];
+            x[off + i] = x1 * c - x2 * s;
+            x[off + i + half] = x2 * c + x1 * s;
         }
     }
 

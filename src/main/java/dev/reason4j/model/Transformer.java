@@ -33,7 +33,7 @@ public final class Transformer {
     Weight valueHeadBias;           // [1]
     Weight scoreHead;               // [1, C] or null: HF's score Linear
     Weight scoreBias;               // [1] or null (token classification has one, sequence classification not)
-    final float[] invFreq;          // [headDim / 2]
+    final Rope rope;
 
     /** One decoder layer's weights (HF names under model.layers.N.). Biases / q-k norms are null when absent. */
     record Layer(Weight inputNorm, Weight q, Weight k, Weight v, Weight qBias, Weight kBias, Weight vBias,
@@ -78,7 +78,7 @@ public final class Transformer {
                     new Weight(p + "mlp.down_proj.weight", c, config.intermediateSize()));
         }
         finalNorm = new Weight("model.norm.weight", c);
-        invFreq = Rope.inverseFrequencies(config);
+        rope = new Rope(Rope.inverseFrequencies(config));
     }
 
     public ModelConfig config() {
@@ -393,7 +393,7 @@ public final class Transformer {
     /** Embedding lookup of n rows into x [n, C]. */
     void embed(int n, int[] tokens, float[] x) {
         int c = config.hiddenSize();
-        Parallel.forRange(0, n, r -> {
+        Parallel.forRange(0, n, c, r -> {
             if (embedTokens.data != null) {
                 System.arraycopy(embedTokens.data, tokens[r] * c, x, r * c, c);
             } else {
@@ -419,11 +419,12 @@ public final class Transformer {
         float eps = config.rmsNormEps();
         a.input = x;
 
-        Parallel.forRange(0, n, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1, r * c, c));
+        Parallel.forRange(0, n, c, r -> a.rstd1[r] = VectorOps.rmsNorm(x, r * c, layer.inputNorm.data, 0, eps, a.ln1,
+                r * c, c));
         BatchInvariantMatmul.multiply(a.ln1, 0, n, new PackedMatrix[]{matrices.q(), matrices.k(), matrices.v()},
                 new float[][]{a.qRaw, a.kRaw, a.v}, new int[3]);
 
-        Parallel.forRange(0, n, r -> {
+        Parallel.forRange(0, n, 2L * (qDim + 2 * kvDim), r -> {
             if (layer.qBias != null) {
                 VectorOps.axpy(1f, layer.qBias.data, 0, a.qRaw, r * qDim, qDim);
                 VectorOps.axpy(1f, layer.kBias.data, 0, a.kRaw, r * kvDim, kvDim);
@@ -439,14 +440,13 @@ public final class Transformer {
                     a.kRstd[r * kvHeads + h] = VectorOps.rmsNorm(a.kRaw, off, layer.kNorm.data, 0, eps, a.k, off, d);
                 }
             }
-            float[] cos = scratch(0, d / 2);
-            float[] sin = scratch(1, d / 2);
-            Ops.ropeAngles(positions[r], invFreq, cos, sin);
+            Rope.Angles angles = rope.angles(positions[r]);
+            int angleOff = positions[r] * (d / 2);
             for (int h = 0; h < heads; h++) {
-                Ops.rope(a.q, r * qDim + h * d, d, cos, sin, 1f);
+                Ops.rope(a.q, r * qDim + h * d, d, angles.cos(), angles.sin(), angleOff, 1f);
             }
             for (int h = 0; h < kvHeads; h++) {
-                Ops.rope(a.k, r * kvDim + h * d, d, cos, sin, 1f);
+                Ops.rope(a.k, r * kvDim + h * d, d, angles.cos(), angles.sin(), angleOff, 1f);
             }
             int storeRow = KvBlocks.row(blocks[r], blockShift, positions[r]);
             if (keyStore != a.k) {
@@ -468,23 +468,24 @@ public final class Transformer {
         });
 
         BatchInvariantMatmul.multiply(a.attOut, 0, n, matrices.o(), a.mid, 0);
-        Parallel.forRange(0, n, r -> {
+        Parallel.forRange(0, n, 2L * c, r -> {
             VectorOps.axpy(1f, x, r * c, a.mid, r * c, c);
             a.rstd2[r] = VectorOps.rmsNorm(a.mid, r * c, layer.postNorm.data, 0, eps, a.ln2, r * c, c);
         });
         BatchInvariantMatmul.multiply(a.ln2, 0, n, new PackedMatrix[]{matrices.gate(), matrices.up()},
                 new float[][]{a.gate, a.up}, new int[2]);
         int inter = config.intermediateSize();
-        Parallel.forRange(0, n, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act, r * inter, inter));
+        Parallel.forRange(0, n, 4L * inter, r -> VectorOps.swiglu(a.gate, r * inter, a.up, r * inter, a.act,
+                r * inter, inter));
         BatchInvariantMatmul.multiply(a.act, 0, n, matrices.down(), a.output, 0);
-        Parallel.forRange(0, n, r -> VectorOps.axpy(1f, a.mid, r * c, a.output, r * c, c));
+        Parallel.forRange(0, n, c, r -> VectorOps.axpy(1f, a.mid, r * c, a.output, r * c, c));
     }
 
     /** The final RMSNorm of n rows: hidden = norm(x), returns per-row rstd in {@code rstd}. */
     void finalNorm(int n, float[] x, float[] hidden, float[] rstd) {
         int c = config.hiddenSize();
-        Parallel.forRange(0, n, r -> rstd[r] = VectorOps.rmsNorm(x, r * c, finalNorm.data, 0, config.rmsNormEps(),
-                hidden, r * c, c));
+        Parallel.forRange(0, n, c, r -> rstd[r] = VectorOps.rmsNorm(x, r * c, finalNorm.data, 0,
+                config.rmsNormEps(), hidden, r * c, c));
     }
 
     /** logits[n, V] = hidden[n, C] · lm_headᵀ, for n rows of hidden starting at row {@code row0}. */
@@ -900,14 +901,13 @@ public final class Transformer {
         float[] dqRaw = layer.qNorm != null ? new float[n * qDim] : dq;
         float[] dkRaw = layer.kNorm != null ? new float[n * kvDim] : dk;
         Parallel.forRange(0, n, r -> {
-            float[] cos = scratch(0, d / 2);
-            float[] sin = scratch(1, d / 2);
-            Ops.ropeAngles(batch.positions()[r], invFreq, cos, sin);
+            Rope.Angles angles = rope.angles(batch.positions()[r]);
+            int angleOff = batch.positions()[r] * (d / 2);
             for (int h = 0; h < heads; h++) {
-                Ops.rope(dq, r * qDim + h * d, d, cos, sin, -1f);
+                Ops.rope(dq, r * qDim + h * d, d, angles.cos(), angles.sin(), angleOff, -1f);
             }
             for (int h = 0; h < kvHeads; h++) {
-                Ops.rope(dk, r * kvDim + h * d, d, cos, sin, -1f);
+                Ops.rope(dk, r * kvDim + h * d, d, angles.cos(), angles.sin(), angleOff, -1f);
             }
             if (layer.qNorm != null) {
                 for (int h = 0; h < heads; h++) {

@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * how the work is split over threads, or whether the code runs interpreted or compiled: the property that makes
  * sampled log-probs equal the training forward's bit for bit ("batch invariance", as in He et al., "Defeating
  * Nondeterminism in LLM Inference", Thinking Machines 2025). A BLAS does not promise it: OpenBLAS picks other
- * kernels for other shapes (gemv for one row, small-matrix kernels, its own k split), so the forward never calls one.
+ * kernels for other shapes (gemv for one row, small-matrix kernels, its own k split), so the engine never calls one:
+ * the backward's products are this kernel's too ({@link #multiplyAdd}).
  *
  * <p>GotoBLAS's register blocking (Goto & van de Geijn 2008): a micro-kernel keeps a tile of 4 rows × 3 vectors of
  * outputs in 12 accumulators and, per p, issues 3 panel loads, 4 broadcasts of x and 12 FMAs. x is read in place
@@ -29,8 +30,14 @@ public final class BatchInvariantMatmul {
     private static final int MR = 4;
     /** Values of p per accumulation block: the panel rows a block reads (KC · NR floats) stay in L1. */
     static final int KC = 256;
-    /** Rows of x per task. */
+    /** Rows of x per task, at most. */
     private static final int BLOCK_ROWS = 128;
+    /**
+     * Tasks a parallel product aims for, per thread: with a few rows (decoding) a product has only as many tasks as
+     * panels, and the last one to finish leaves the other threads idle, so row blocks shrink (to MR) until there are
+     * this many. How the work is split never changes what an element computes.
+     */
+    private static final int TASKS_PER_THREAD = 8;
     /** Products below this many flops run on the calling thread: a fork/join costs ~10-50 µs. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 18;
 
@@ -38,6 +45,11 @@ public final class BatchInvariantMatmul {
     private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private BatchInvariantMatmul() {}
+
+    /** The kernel as the benchmark's machine line names it. */
+    public static String describe() {
+        return "Vector API, " + F.vectorBitSize() + "-bit, " + MR + "×" + NR + " tiles";
+    }
 
     /** out[outOff + i·n + j] = Σ_p x[xOff + i·k + p] · W[j][p], for i < m and j < n (W is [n, k]). */
     public static void multiply(float[] x, int xOff, int m, PackedMatrix w, float[] out, int outOff) {
@@ -72,7 +84,17 @@ public final class BatchInvariantMatmul {
 
     private static void run(float[] x, int xOff, int rowStride, int colStride, int m, PackedMatrix[] ws,
                             float[][] outs, int[] outOffs, int[] ldOuts, boolean accumulate) {
-        int rowBlocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int panelsTotal = 0;
+        for (PackedMatrix w : ws) {
+            panelsTotal += PackedMatrix.panels(w.n);
+        }
+        int blockRows = BLOCK_ROWS;
+        while (blockRows > MR && (long) panelsTotal * ((m + blockRows - 1) / blockRows)
+                < (long) TASKS_PER_THREAD * Parallel.threads()) {
+            blockRows /= 2;
+        }
+        int rowBlocks = (m + blockRows - 1) / blockRows;
+        int rowsPerTask = blockRows;
         int[] firstTask = new int[ws.length + 1];   // tasks of matrix i: firstTask[i] .. firstTask[i + 1]
         long flops = 0;
         for (int i = 0; i < ws.length; i++) {
@@ -103,8 +125,8 @@ public final class BatchInvariantMatmul {
             }
             int local = task - firstTask[i];
             int panels = PackedMatrix.panels(ws[i].n);
-            panelTask(x, xOff, rowStride, colStride, m, ws[i], outs[i], outOffs[i], ldOuts[i], local / panels,
-                    local % panels, accumulate);
+            panelTask(x, xOff, rowStride, colStride, m, ws[i], outs[i], outOffs[i], ldOuts[i], rowsPerTask,
+                    local / panels, local % panels, accumulate);
         };
         if (flops < PARALLEL_MIN_FLOPS) {
             for (int task = 0; task < tasks; task++) {
@@ -117,7 +139,7 @@ public final class BatchInvariantMatmul {
 
     /** Rows of one row block × the outputs of one panel (out = +0 first unless accumulating). */
     private static void panelTask(float[] x, int xOff, int rs, int cs, int m, PackedMatrix w, float[] out, int outOff,
-                                  int ldOut, int rowBlock, int panel, boolean accumulate) {
+                                  int ldOut, int blockRows, int rowBlock, int panel, boolean accumulate) {
         int n = w.n;
         int k = w.k;
         float[] scratch = PANEL_SCRATCH.get();
@@ -129,8 +151,8 @@ public final class BatchInvariantMatmul {
         float[] weights = w.panelArray(scratch);
         int col0 = panel * NR;
         int cols = Math.min(NR, n - col0);
-        int row0 = rowBlock * BLOCK_ROWS;
-        int rowEnd = Math.min(m, row0 + BLOCK_ROWS);
+        int row0 = rowBlock * blockRows;
+        int rowEnd = Math.min(m, row0 + blockRows);
         float[] edge = cols == NR ? null : EDGE.get();
         for (int i = row0; i < rowEnd; i += MR) {
             int rows = Math.min(MR, rowEnd - i);

@@ -25,6 +25,8 @@ import java.util.function.IntConsumer;
  */
 public final class Parallel {
     private static final int THREADS = configuredThreads();
+    /** Floats a loop must touch to be worth handing out (see {@link #forRange(int, int, long, IntConsumer)}). */
+    private static final long SEQUENTIAL_WORK = 1 << 15;
     /** How long an idle helper spins before it parks. */
     private static final long SPIN_NANOS = 200_000;
     private static final ThreadLocal<Boolean> IN_LOOP = ThreadLocal.withInitial(() -> Boolean.FALSE);
@@ -44,6 +46,21 @@ public final class Parallel {
     /** True on a thread that is running the body of a {@link #forRange} (so nested loops run sequentially). */
     public static boolean inParallelLoop() {
         return IN_LOOP.get();
+    }
+
+    /**
+     * {@link #forRange(int, int, IntConsumer)} for a loop whose indices each touch about {@code workPerIndex}
+     * floats: a loop below {@link #SEQUENTIAL_WORK} of them runs on the calling thread, where it takes about as
+     * long as handing it out would (the row-wise norms and residuals of a decode step).
+     */
+    public static void forRange(int start, int end, long workPerIndex, IntConsumer body) {
+        if ((long) (end - start) * workPerIndex < SEQUENTIAL_WORK) {
+            for (int i = start; i < end; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        forRange(start, end, body);
     }
 
     /** Runs {@code body(i)} for i in [start, end), in parallel; returns when all are done, rethrowing a failure. */

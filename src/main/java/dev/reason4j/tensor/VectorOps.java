@@ -49,6 +49,8 @@ public final class VectorOps {
     // minimax polynomial (1 + r + r²·P(r)): max error ~1 ulp over the range.
     private static final float EXP_HI = 88.0f;            // exp(88) < Float.MAX_VALUE, so 2^n never overflows
     private static final float EXP_LO = -87.33654f;       // below: exp(x) < Float.MIN_NORMAL, returned as 0
+    private static final float BELOW_EXP_LO = Math.nextDown(EXP_LO);
+    private static final float TWO_TO_100 = 0x1p100f;    // (x − BELOW_EXP_LO)·2^100 ≥ 1 for every float x ≥ EXP_LO
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -69,7 +71,10 @@ public final class VectorOps {
         // 2^n: the integer n sits in the low mantissa bits of shifted; move it into the exponent field.
         FloatVector twoToN = shifted.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127)
                 .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return e.mul(twoToN).blend(0f, x.lt(EXP_LO));
+        // × 1 where x ≥ EXP_LO, × 0 below (and NaN stays NaN), without a mask: a blend on a compare's mask is not
+        // always intrinsified by C2 and then runs the Vector API's Java fallback, many times slower.
+        FloatVector keep = x.sub(BELOW_EXP_LO).mul(TWO_TO_100).max(0f).min(1f);
+        return e.mul(twoToN).mul(keep);
     }
 
     /** e^x, the scalar twin of {@link #exp(FloatVector)}: the same operations, so the same bits. */

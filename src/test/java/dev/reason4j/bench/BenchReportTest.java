@@ -36,7 +36,7 @@ class BenchReportTest {
     }
 
     private static BenchReport report() {
-        MachineInfo machine = new MachineInfo("Test CPU", 2, List.of("avx2", "avx512f"), "openblas (test)", 2,
+        MachineInfo machine = new MachineInfo("Test CPU", 2, List.of("avx2", "avx512f"), "Vector API (test)", 2,
                 "JVM 25");
         Map<String, Spread> limits = new LinkedHashMap<>();
         limits.put("peak_sgemm_gflops_threads2", new Spread(80, 70, 90, 3));

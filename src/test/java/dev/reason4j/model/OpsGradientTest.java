@@ -116,17 +116,15 @@ class OpsGradientTest {
         float[] invFreq = Rope.inverseFrequencies(config);
         double[] x = randomDoubles(d, 1.0);
         double[] r = randomDoubles(d, 1.0);
-        float[] cos = new float[d / 2];
-        float[] sin = new float[d / 2];
-        Ops.ropeAngles(position, invFreq, cos, sin);
+        Rope.Angles angles = new Rope(invFreq).angles(position);
         float[] y = toFloat(x);
-        Ops.rope(y, 0, d, cos, sin, 1f);
+        Ops.rope(y, 0, d, angles.cos(), angles.sin(), position * (d / 2), 1f);
         double[] expected = ropeReference(x, position, invFreq);
         for (int i = 0; i < d; i++) {
             assertEquals(expected[i], y[i], 1e-6);
         }
         float[] dx = toFloat(r);
-        Ops.rope(dx, 0, d, cos, sin, -1f);
+        Ops.rope(dx, 0, d, angles.cos(), angles.sin(), position * (d / 2), -1f);
         checkGradient("rope dx", x, dx, input -> dot(r, ropeReference(input, position, invFreq)));
     }
 

@@ -89,6 +89,12 @@ class VectorOpsTest {
         x[1] = 0f;
         x[2] = -0f;
         x[3] = Float.NaN;
+        x[4] = -87.33654f;                                    // the lowest input that is not 0
+        x[5] = Math.nextDown(-87.33654f);
+        x[6] = Float.POSITIVE_INFINITY;
+        x[7] = Float.intBitsToFloat(0xffc00000);              // a NaN with the sign bit set
+        x[8] = Float.MAX_VALUE;
+        x[9] = -Float.MAX_VALUE;
         float[] lanes = new float[n + 16];
         jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
         for (int i = 0; i + species.length() <= n; i += species.length()) {
