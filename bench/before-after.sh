@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Engine before vs after, side by side: OLD is a worktree of the earlier commit (git worktree add /tmp/oldeng bc83251),
-# built there with ./reason4j once. Three rounds, each a fresh JVM per side; run from the repository root.
+# Engines side by side: each argument is a checkout built with ./reason4j once (e.g. git worktree add /tmp/old COMMIT;
+# (cd /tmp/old && ./reason4j --version)); the current checkout runs last in each round. Three rounds, each a fresh
+# JVM per engine, Reason4j only; run from the repository root.
+set -u
 for r in 1 2 3; do
-  echo "=== round $r old $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  (cd ${OLD:-/tmp/oldeng} && ./reason4j bench --config medium --metrics train,prefill,decode --seconds 2 2>/dev/null)
-  echo "=== round $r new $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  (./reason4j bench --config medium --metrics train,prefill,decode --rounds 1 --seconds 2 2>/dev/null)
+  for dir in "$@" .; do
+    echo "=== round $r $(cd "$dir" && git log -1 --format=%h) $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
+    # Engines from before `bench --rounds` existed measure one round by default.
+    rounds=$(grep -q -- '--rounds' "$dir/src/main/java/dev/reason4j/cli/BenchCommand.java" && echo "--rounds 1")
+    (cd "$dir" && ./reason4j bench --config medium --metrics train,prefill,decode $rounds --seconds 2 2>/dev/null \
+      | grep 'tokens_per_s')
+  done
 done
 echo "=== end $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"

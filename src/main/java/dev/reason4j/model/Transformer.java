@@ -377,8 +377,8 @@ public final class Transformer {
         }
     }
 
-    /** Per-thread scratch for RoPE angles and attention scores. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    /** Per-thread scratch for attention's scores (and, in the backward, their gradients). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private static float[] scratch(int slot, int size) {
         float[][] s = SCRATCH.get();
@@ -464,7 +464,7 @@ public final class Transformer {
             int length = positions[r] + 1;
             int qOff = r * qDim + g * group * d;
             Ops.attendGroup(a.q, qOff, group, keyStore, valueStore, blocks[r], blockShift, kvDim, g * d, length, d,
-                    scale, scratch(2, group * length), a.attOut, qOff, a.lse, r * heads + g * group);
+                    scale, scratch(0, group * length), a.attOut, qOff, a.lse, r * heads + g * group);
         });
 
         BatchInvariantMatmul.multiply(a.attOut, 0, n, matrices.o(), a.mid, 0);
@@ -894,7 +894,7 @@ public final class Transformer {
             int block = Math.min(length, Ops.BACKWARD_QUERY_BLOCK) * length;
             Ops.attentionBackward(a.q, a.attOut, dAttOut, dq, qDim, a.k, a.v, dk, dv, kvDim, g * d,
                     batch.starts()[s], length, g * group, (g + 1) * group, d, scale, a.lse, heads,
-                    scratch(2, block), scratch(3, block));
+                    scratch(0, block), scratch(1, block));
         });
 
         // RoPE and q/k-norm backward, per row.

@@ -38,7 +38,7 @@ public final class BatchInvariantMatmul {
      * this many. How the work is split never changes what an element computes.
      */
     private static final int TASKS_PER_THREAD = 8;
-    /** Products below this many flops run on the calling thread: a fork/join costs ~10-50 µs. */
+    /** Products below this many flops run on the calling thread: handing out a loop costs microseconds. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 18;
 
     private static final ThreadLocal<float[]> PANEL_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -94,7 +94,7 @@ public final class BatchInvariantMatmul {
             blockRows /= 2;
         }
         int rowBlocks = (m + blockRows - 1) / blockRows;
-        int rowsPerTask = blockRows;
+        int rowsPerTask = blockRows;   // final, for the task body
         int[] firstTask = new int[ws.length + 1];   // tasks of matrix i: firstTask[i] .. firstTask[i + 1]
         long flops = 0;
         for (int i = 0; i < ws.length; i++) {
