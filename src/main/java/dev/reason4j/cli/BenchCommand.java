@@ -44,7 +44,7 @@ final class BenchCommand implements Command {
 
                 --rounds N: rounds of all metrics, alternating which side goes first; each figure is the median over
                 the rounds, with the min–max range. --seconds: minimum measuring time per metric and round (the
-                fastest 50 ms stretch after a 1 s warm-up).
+                fastest 50 ms stretch after a warm-up of at least 1 s and 3 runs).
                 Prints JSON lines (a "machine" line: CPU model and flags, threads, GEMM kernel, load average
                 before and after; one "limit" line per probe; one "metric" line per config and metric) on stdout,
                 and the same as Markdown tables on stderr.

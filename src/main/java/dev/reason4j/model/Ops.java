@@ -16,6 +16,7 @@ public final class Ops {
     private Ops() {}
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
 
     // ------------------------------------------------------------------------------------------------ RMSNorm
 
@@ -130,8 +131,6 @@ public final class Ops {
         }
     }
 
-    private static final int L = F.length();
-
     /** out[0..d) = Σ_j w_j · v_j (v_j: value row of position j), each element accumulated in order of j. */
     private static void weightedSum(float[] w, int wOff, float[] values, int[] blocks, int blockShift, int kvStride,
                                     int kvCol, int length, int d, float[] out, int outOff) {
@@ -173,7 +172,7 @@ public final class Ops {
     static final int BACKWARD_QUERY_BLOCK = 32;
 
     /**
-     * Backward of causal attention ({@link #attendRow} at every row) for one sequence of {@code length} rows and
+     * Backward of causal attention ({@link #attendGroup} at every row) for one sequence of {@code length} rows and
      * one key/value head with its query heads {@code [headFirst, headEnd)}, as matrix products (the backward of
      * FlashAttention-2, Dao 2023, Algorithm 2, with a whole block of query rows' scores held at once). Per block of
      * query rows and the keys 0 .. its last row:

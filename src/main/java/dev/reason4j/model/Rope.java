@@ -37,8 +37,9 @@ final class Rope {
                 sin[p * half + i] = (float) Math.sin(angle);
             }
         }
-        angles = new Angles(cos, sin, positions);
-        return angles;
+        Angles grown = new Angles(cos, sin, positions);
+        angles = grown;
+        return grown;
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * One named weight tensor in HF layout (a linear layer's weight is [out, in]). Values are held in float32
  * ({@link #data}) or, for inference-only models, in bfloat16 ({@link #bf16}); the float32 gradient is allocated when
- * training needs it. Forward products go through {@link BatchInvariantMatmul}, backward ones through its {@code multiplyAdd}.
+ * training needs it. Every product goes through {@link BatchInvariantMatmul}: the forward's through
+ * {@code multiply}, the backward's through {@code multiplyAdd} on transposed views.
  */
 final class Weight {
     final String name;

@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * decoding reads each weight once per step), packed bfloat16 (half the bytes, widened exactly to float32 panel by
  * panel; how a bf16 model holds its matrices), or a view of the plain [n, k] array packed panel by panel on use
  * (training's forward, whose many rows amortise the packing, and whose weights change every step so a copy would go
- * stale).
+ * stale). Views may also be strided (one head's columns of wider rows) or transposed (W = Bᵀ for a row-major B: the
+ * backward's products), packed the same way.
  */
 public final class PackedMatrix {
     /** Rows of W per panel: three vectors of outputs, the micro-kernel's width. */
@@ -110,7 +111,8 @@ public final class PackedMatrix {
     /** W[row][col] as float32 (bf16 widened), in whichever layout the values are held. */
     public float get(int row, int col) {
         if (plain != null) {
-            return transposed ? plain[plainOffset + col * plainStride + row] : plain[plainOffset + row * plainStride + col];
+            return transposed ? plain[plainOffset + col * plainStride + row]
+                    : plain[plainOffset + row * plainStride + col];
         }
         int index = (row / PANEL) * PANEL * k + col * PANEL + row % PANEL;
         return packed != null ? packed[index] : Float.intBitsToFloat(packedBf16[index] << 16);

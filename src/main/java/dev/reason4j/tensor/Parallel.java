@@ -55,12 +55,10 @@ public final class Parallel {
      */
     public static void forRange(int start, int end, long workPerIndex, IntConsumer body) {
         if ((long) (end - start) * workPerIndex < SEQUENTIAL_WORK) {
-            for (int i = start; i < end; i++) {
-                body.accept(i);
-            }
-            return;
+            sequential(start, end, body);
+        } else {
+            forRange(start, end, body);
         }
-        forRange(start, end, body);
     }
 
     /** Runs {@code body(i)} for i in [start, end), in parallel; returns when all are done, rethrowing a failure. */
@@ -70,9 +68,7 @@ public final class Parallel {
             return;
         }
         if (count == 1 || HELPERS.length == 0 || IN_LOOP.get() || !BUSY.compareAndSet(false, true)) {
-            for (int i = start; i < end; i++) {
-                body.accept(i);
-            }
+            sequential(start, end, body);
             return;
         }
         try {
@@ -103,6 +99,12 @@ public final class Parallel {
             }
         } finally {
             BUSY.set(false);
+        }
+    }
+
+    private static void sequential(int start, int end, IntConsumer body) {
+        for (int i = start; i < end; i++) {
+            body.accept(i);
         }
     }
 
