@@ -1,6 +1,7 @@
 package dev.reason4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,28 +20,37 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** SUM_SHUFFLES[i] moves lane j + L/2^(i+1) to lane j: the steps of {@link #sumLanes}'s tree. */
-    private static final VectorShuffle<Float>[] SUM_SHUFFLES = sumShuffles();
+    /**
+     * ROTATE_BY_s moves lane j + s to lane j: the steps of {@link #sumLanes}'s tree. Constants, one field each, so
+     * C2 knows each shuffle's exact class and intrinsifies the rearrange (from an array it may not, and then runs
+     * the Vector API's Java fallback, many times slower).
+     */
+    private static final VectorShuffle<Float> ROTATE_BY_8 = VectorShuffle.iota(S, 8 % L, 1, true);
+    private static final VectorShuffle<Float> ROTATE_BY_4 = VectorShuffle.iota(S, 4 % L, 1, true);
+    private static final VectorShuffle<Float> ROTATE_BY_2 = VectorShuffle.iota(S, 2 % L, 1, true);
+    private static final VectorShuffle<Float> ROTATE_BY_1 = VectorShuffle.iota(S, 1 % L, 1, true);
 
     private VectorOps() {}
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] sumShuffles() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            shuffles[i] = VectorShuffle.iota(S, L >> (i + 1), 1, true);
-        }
-        return shuffles;
-    }
 
     /**
      * Σ of the lanes in a fixed tree: lane j += lane j + L/2, then j + L/4, ..., so the order never depends on
      * the compiler. Use instead of {@code reduceLanes(ADD)}.
      */
     public static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> shuffle : SUM_SHUFFLES) {
-            v = v.add(v.rearrange(shuffle));
+        for (int shift = L / 2; shift > 8; shift /= 2) {   // vectors wider than 512 bits (SVE): not constants
+            v = v.add(v.rearrange(VectorShuffle.iota(S, shift, 1, true)));
+        }
+        if (L >= 16) {
+            v = v.add(v.rearrange(ROTATE_BY_8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(ROTATE_BY_4));
+        }
+        if (L >= 4) {
+            v = v.add(v.rearrange(ROTATE_BY_2));
+        }
+        if (L >= 2) {
+            v = v.add(v.rearrange(ROTATE_BY_1));
         }
         return v.lane(0);
     }
@@ -177,18 +187,22 @@ public final class VectorOps {
 
     /** x[i] = exp(x[i] − shift), returns Σ of the new values: softmax's numerator and denominator in one pass. */
     public static float expAndSum(float[] x, int offset, int n, float shift) {
+        // One exp call site for whole vectors and the tail alike (masked lanes; exp(float) would give the same
+        // bits): attention rows are often shorter than a vector, and a call site that runs on few invocations is
+        // cold to C2, which then keeps exp out of line, on the Vector API's Java fallback, many times slower.
+        int whole = S.loopBound(n);
         FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i <= n - L; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, offset + i).sub(shift));
-            e.intoArray(x, offset + i);
-            acc = acc.add(e);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> lanes = S.indexInRange(i, n);
+            FloatVector e = exp(FloatVector.fromArray(S, x, offset + i, lanes).sub(shift));
+            e.intoArray(x, offset + i, lanes);
+            if (i < whole) {
+                acc = acc.add(e);
+            }
         }
         float sum = sumLanes(acc);
-        for (; i < n; i++) {
-            float e = exp(x[offset + i] - shift);
-            x[offset + i] = e;
-            sum += e;
+        for (int i = whole; i < n; i++) {
+            sum += x[offset + i];
         }
         return sum;
     }

@@ -131,4 +131,36 @@ class VectorOpsTest {
         float sum = VectorOps.sumLanes(jdk.incubator.vector.FloatVector.fromArray(species, lanes, 0));
         assertEquals(Float.floatToIntBits(tree[0]), Float.floatToIntBits(sum));
     }
+
+    @Test
+    void expAndSumIsExpPerElementAndALaneWiseSumThenTheTreeThenTheTailInOrder() {
+        int width = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int n = 0; n <= 3 * width + 3; n++) {   // shorter than a vector, whole vectors, and tails
+            float[] x = random(n + 4);
+            float shift = 1.5f;
+            float[] expected = x.clone();
+            float[] accumulator = new float[width];
+            int whole = n / width * width;
+            for (int i = 0; i < n; i++) {
+                expected[2 + i] = VectorOps.exp(x[2 + i] - shift);
+                if (i < whole) {
+                    accumulator[i % width] += expected[2 + i];
+                }
+            }
+            for (int w = width / 2; w >= 1; w /= 2) {
+                for (int j = 0; j < w; j++) {
+                    accumulator[j] += accumulator[j + w];
+                }
+            }
+            float sum = accumulator[0];
+            for (int i = whole; i < n; i++) {
+                sum += expected[2 + i];
+            }
+            float got = VectorOps.expAndSum(x, 2, n, shift);
+            assertEquals(Float.floatToIntBits(sum), Float.floatToIntBits(got), "n = " + n);
+            for (int i = 0; i < x.length; i++) {   // the neighbours outside [2, 2 + n) are untouched
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(x[i]), "n = " + n + ", i = " + i);
+            }
+        }
+    }
 }
