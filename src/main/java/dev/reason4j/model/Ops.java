@@ -99,9 +99,10 @@ public final class Ops {
      *
      * <p>The heads of a group run together so each key and value row is read from memory once. Per head, the
      * arithmetic depends only on the values, never on where they are stored or which heads run beside it: score j
-     * is {@link VectorOps#dot}·scale, the weights are {@link VectorOps#expAndSum}'s over the scores divided by
-     * their sum, and each output element is +0 then fma(v_j, w_j, ·) for j in order (the scalar tail: + w_j·v_j),
-     * kept in registers across j. {@code scores} is scratch of at least heads·length.
+     * is {@link VectorOps#dot}·scale (sixteen at a time by {@link VectorOps#dots}, with the same bits), the weights
+     * are {@link VectorOps#expAndSum}'s over the scores divided by their sum, and each output element is +0 then
+     * fma(v_j, w_j, ·) for j in order (the scalar tail: + w_j·v_j), kept in registers across j.
+     * {@code scores} is scratch of at least heads·length.
      */
     public static void attendGroup(float[] q, int qOff, int heads, float[] keys, float[] values, int[] blocks,
                                    int blockShift, int kvStride, int kvCol, int length, int headDim, float scale,
@@ -110,7 +111,23 @@ public final class Ops {
         for (int i = 0; i < heads; i++) {
             lse[lseOff + i] = Float.NEGATIVE_INFINITY;   // the running max until the sum is known
         }
-        for (int j = 0; j < length; j++) {
+        int[] keyOffsets = new int[VectorOps.DOTS];
+        float[] partial = new float[8 * VectorOps.DOTS];
+        int j = 0;
+        for (; j + VectorOps.DOTS <= length; j += VectorOps.DOTS) {   // sixteen scores per head at once
+            for (int r = 0; r < VectorOps.DOTS; r++) {
+                keyOffsets[r] = KvBlocks.row(blocks, blockShift, j + r) * kvStride + kvCol;
+            }
+            for (int i = 0; i < heads; i++) {
+                VectorOps.dots(q, qOff + i * d, keys, keyOffsets, d, scores, i * length + j, partial);
+                for (int r = 0; r < VectorOps.DOTS; r++) {
+                    float s = scores[i * length + j + r] * scale;
+                    scores[i * length + j + r] = s;
+                    lse[lseOff + i] = Math.max(lse[lseOff + i], s);
+                }
+            }
+        }
+        for (; j < length; j++) {
             int kOff = KvBlocks.row(blocks, blockShift, j) * kvStride + kvCol;
             for (int i = 0; i < heads; i++) {
                 float s = VectorOps.dot(q, qOff + i * d, keys, kOff, d) * scale;
@@ -122,8 +139,8 @@ public final class Ops {
             float max = lse[lseOff + i];
             float sum = VectorOps.expAndSum(scores, i * length, length, max);   // scores = exp(s_j − max)
             float inverseSum = 1f / sum;
-            for (int j = 0; j < length; j++) {
-                scores[i * length + j] *= inverseSum;
+            for (int p = 0; p < length; p++) {
+                scores[i * length + p] *= inverseSum;
             }
             lse[lseOff + i] = max + (float) Math.log(sum);
             weightedSum(scores, i * length, values, blocks, blockShift, kvStride, kvCol, length, d, out,

@@ -29,6 +29,15 @@ public final class VectorOps {
     private static final VectorShuffle<Float> ROTATE_BY_4 = VectorShuffle.iota(S, 4 % L, 1, true);
     private static final VectorShuffle<Float> ROTATE_BY_2 = VectorShuffle.iota(S, 2 % L, 1, true);
     private static final VectorShuffle<Float> ROTATE_BY_1 = VectorShuffle.iota(S, 1 % L, 1, true);
+    // dots' tree (16 lanes only): the rotations the other way, and the lanes that take the second operand.
+    private static final VectorShuffle<Float> ROTATE_BY_12 = VectorShuffle.iota(S, 12 % L, 1, true);
+    private static final VectorShuffle<Float> ROTATE_BY_14 = VectorShuffle.iota(S, 14 % L, 1, true);
+    private static final VectorShuffle<Float> ROTATE_BY_15 = VectorShuffle.iota(S, 15 % L, 1, true);
+    private static final VectorMask<Float> LANES_8 = VectorMask.fromLong(S, 0xFF00L);
+    private static final VectorMask<Float> LANES_4 = VectorMask.fromLong(S, 0xF0F0L);
+    private static final VectorMask<Float> LANES_2 = VectorMask.fromLong(S, 0xCCCCL);
+    private static final VectorMask<Float> LANES_1 = VectorMask.fromLong(S, 0xAAAAL);
+    private static final int[] BIT_REVERSED = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
 
     private VectorOps() {}
 
@@ -126,6 +135,75 @@ public final class VectorOps {
             sum += a[aOffset + i] * b[bOffset + i];
         }
         return sum;
+    }
+
+    /** Rows of {@link #dots}: sixteen, a 512-bit vector's lanes. */
+    public static final int DOTS = 16;
+
+    /**
+     * out[outOffset + r] = {@link #dot}(a, aOffset, b, bOffsets[r], n) for r &lt; {@link #DOTS}, bit for bit: where
+     * a vector has 16 lanes, the sixteen lane sums share one transposing tree that adds each row's lanes in
+     * sumLanes's order (lane j + lane j + 8, then + 4, + 2, + 1) with a quarter of its shuffles and additions.
+     * Attention's scores are such dots. {@code partial} is scratch of at least 8·16 floats.
+     */
+    public static void dots(float[] a, int aOffset, float[] b, int[] bOffsets, int n, float[] out, int outOffset,
+                            float[] partial) {
+        if (L != DOTS) {
+            for (int r = 0; r < DOTS; r++) {
+                out[outOffset + r] = dot(a, aOffset, b, bOffsets[r], n);
+            }
+            return;
+        }
+        // Each step halves the vectors: pairSums(x, y, h) keeps x's partial sums in the lanes where (lane & h) is
+        // 0 and y's in the others, so after the four steps lane j holds the row in slot j's four bits reversed:
+        // rows go in in that order (BIT_REVERSED) and come out in order. All in one method, with the steps'
+        // results in `partial`: a helper returning a vector that C2 does not inline would box it.
+        int whole = S.loopBound(n);
+        for (int pair = 0; pair < 8; pair++) {   // step 8, with dot's accumulators for the pair's two rows
+            int xOffset = bOffsets[BIT_REVERSED[2 * pair]];
+            int yOffset = bOffsets[BIT_REVERSED[2 * pair + 1]];
+            FloatVector x0 = FloatVector.zero(S), x1 = FloatVector.zero(S);
+            FloatVector y0 = FloatVector.zero(S), y1 = FloatVector.zero(S);
+            int i = 0;
+            for (; i <= n - 2 * L; i += 2 * L) {
+                FloatVector a0 = FloatVector.fromArray(S, a, aOffset + i);
+                FloatVector a1 = FloatVector.fromArray(S, a, aOffset + i + L);
+                x0 = a0.fma(FloatVector.fromArray(S, b, xOffset + i), x0);
+                x1 = a1.fma(FloatVector.fromArray(S, b, xOffset + i + L), x1);
+                y0 = a0.fma(FloatVector.fromArray(S, b, yOffset + i), y0);
+                y1 = a1.fma(FloatVector.fromArray(S, b, yOffset + i + L), y1);
+            }
+            if (i < whole) {
+                FloatVector a0 = FloatVector.fromArray(S, a, aOffset + i);
+                x0 = a0.fma(FloatVector.fromArray(S, b, xOffset + i), x0);
+                y0 = a0.fma(FloatVector.fromArray(S, b, yOffset + i), y0);
+            }
+            pairSums(x0.add(x1), y0.add(y1), ROTATE_BY_8, ROTATE_BY_8, LANES_8).intoArray(partial, pair * L);
+        }
+        for (int quad = 0; quad < 4; quad++) {   // step 4
+            FloatVector x = FloatVector.fromArray(S, partial, 2 * quad * L);
+            FloatVector y = FloatVector.fromArray(S, partial, (2 * quad + 1) * L);
+            pairSums(x, y, ROTATE_BY_4, ROTATE_BY_12, LANES_4).intoArray(partial, quad * L);
+        }
+        FloatVector low = pairSums(FloatVector.fromArray(S, partial, 0), FloatVector.fromArray(S, partial, L),
+                ROTATE_BY_2, ROTATE_BY_14, LANES_2);
+        FloatVector high = pairSums(FloatVector.fromArray(S, partial, 2 * L),
+                FloatVector.fromArray(S, partial, 3 * L), ROTATE_BY_2, ROTATE_BY_14, LANES_2);
+        pairSums(low, high, ROTATE_BY_1, ROTATE_BY_15, LANES_1).intoArray(out, outOffset);
+        for (int r = 0; r < DOTS; r++) {   // the tail, after the tree, in order, as in dot
+            for (int i = whole; i < n; i++) {
+                out[outOffset + r] += a[aOffset + i] * b[bOffsets[r] + i];
+            }
+        }
+    }
+
+    /**
+     * One step of dots' tree: lane j of x + lane j + h of x where (j &amp; h) is 0, lane j of y + lane j − h of y
+     * in the others (the same sums as sumLanes's step h, as x + y = y + x bit for bit).
+     */
+    private static FloatVector pairSums(FloatVector x, FloatVector y, VectorShuffle<Float> plusH,
+                                        VectorShuffle<Float> minusH, VectorMask<Float> yLanes) {
+        return x.add(x.rearrange(plusH)).blend(y.add(y.rearrange(minusH)), yLanes);
     }
 
     /** y += alpha·x. */

@@ -163,4 +163,28 @@ class VectorOpsTest {
             }
         }
     }
+
+    @Test
+    void dotsAreDotBitForBit() {
+        for (int n : new int[] {0, 1, 15, 16, 17, 31, 32, 48, 63, 64, 65, 100, 128}) {
+            float[] a = random(n + 3);
+            float[] b = random(40 * (n + 1));
+            a[a.length - 1] = 1e7f;   // big terms make any other order of the additions visible in the low bits
+            int[] offsets = new int[VectorOps.DOTS];
+            for (int r = 0; r < offsets.length; r++) {
+                offsets[r] = random.nextInt(b.length - n + 1);
+                if (n > 0) {
+                    b[offsets[r] + Math.min(n - 1, 5 + r)] = -3e6f * (r + 1);
+                }
+            }
+            float[] out = new float[VectorOps.DOTS + 2];
+            VectorOps.dots(a, 3, b, offsets, n, out, 1, new float[8 * VectorOps.DOTS]);
+            for (int r = 0; r < offsets.length; r++) {
+                assertEquals(Float.floatToIntBits(VectorOps.dot(a, 3, b, offsets[r], n)),
+                        Float.floatToIntBits(out[1 + r]), "n = " + n + ", row " + r);
+            }
+            assertEquals(0f, out[0]);
+            assertEquals(0f, out[VectorOps.DOTS + 1]);
+        }
+    }
 }
