@@ -143,8 +143,8 @@ public final class VectorOps {
     /**
      * out[outOffset + r] = {@link #dot}(a, aOffset, b, bOffsets[r], n) for r &lt; {@link #DOTS}, bit for bit: where
      * a vector has 16 lanes, the sixteen lane sums share one transposing tree that adds each row's lanes in
-     * sumLanes's order (lane j + lane j + 8, then + 4, + 2, + 1) with a quarter of its shuffles and additions.
-     * Attention's scores are such dots. {@code partial} is scratch of at least 8·16 floats.
+     * sumLanes's order (lane j + lane j + 8, then + 4, + 2, + 1) with half of its shuffles and additions (30 of
+     * each, and 15 blends). Attention's scores are such dots. {@code partial} is scratch of at least 8·16 floats.
      */
     public static void dots(float[] a, int aOffset, float[] b, int[] bOffsets, int n, float[] out, int outOffset,
                             float[] partial) {
